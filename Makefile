@@ -1,0 +1,30 @@
+GO      ?= go
+BIN     := bin
+PLUGINS := sqlite token-auth ldap-auth redis
+
+.PHONY: all build run test generate bench clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)/plugins
+	$(GO) build -o $(BIN)/gatehouse ./host/cmd/gatehouse
+	@for p in $(PLUGINS); do \
+		$(GO) build -o $(BIN)/plugins/gatehouse-plugin-$$p ./plugins/$$p || exit 1; \
+	done
+
+run: build
+	@mkdir -p data
+	./$(BIN)/gatehouse serve --config config.hcl
+
+test:
+	./scripts/test.sh
+
+generate:
+	protoc -I shared/proto \
+		--go_out=. --go_opt=module=github.com/gatehouse/gatehouse \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/gatehouse/gatehouse \
+		shared/proto/gatehouse/v1/*.proto
+
+clean:
+	rm -rf $(BIN)
