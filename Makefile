@@ -1,6 +1,6 @@
 GO      ?= go
 BIN     := bin
-PLUGINS := sqlite token-auth ldap-auth redis
+PLUGINS := $(patsubst plugins/%/main.go,%,$(wildcard plugins/*/main.go))
 
 .PHONY: all build run test generate bench clean
 
