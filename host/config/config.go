@@ -2,9 +2,17 @@
 // one block per plugin instance. Plugin config blocks are kept as raw HCL
 // bodies until the plugin has published its schema; DecodeConfig then
 // checks one against it.
+//
+// Values that come from the env() and file() functions are sensitive:
+// they never appear in diagnostics, and the types of this package print
+// them as Redacted.
 package config
 
 import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/plugin"
@@ -18,6 +26,8 @@ type Config struct {
 	// Files holds the parsed sources, for printing diagnostics.
 	Files map[string]*hcl.File
 
+	// PluginDir is absolute, or relative to the working directory when
+	// the config was parsed from memory under a relative name.
 	PluginDir string
 	Listener  Listener
 	Sessions  SessionSettings
@@ -57,7 +67,7 @@ type PluginBlock struct {
 	// SHA256 pins the binary when not empty (lower-case hex).
 	SHA256 string
 	// Env is the environment granted to the plugin; nothing else is passed.
-	Env map[string]string
+	Env Env
 
 	CallTimeout     time.Duration
 	StartTimeout    time.Duration
@@ -70,10 +80,21 @@ type PluginBlock struct {
 	Body hcl.Body
 	// DeclRange is the range of the block header, for diagnostics.
 	DeclRange hcl.Range
+
+	// dir is the config file's directory, where file() starts.
+	dir string
 }
 
 // Key returns "protocol.name", unique within one config.
 func (b *PluginBlock) Key() string { return string(b.Protocol) + "." + b.Name }
+
+// String describes the block without its environment or config values.
+func (b *PluginBlock) String() string {
+	return fmt.Sprintf("%s %q (plugin %s)", b.Protocol, b.Name, b.Plugin)
+}
+
+// GoString is String, so that %#v shows no secret either.
+func (b *PluginBlock) GoString() string { return b.String() }
 
 // Blocks returns every plugin block in start order: auth chain, pairing,
 // session.
@@ -85,5 +106,64 @@ func (c *Config) Blocks() []*PluginBlock {
 	if c.Session != nil {
 		out = append(out, c.Session)
 	}
+	return out
+}
+
+// WriteDiagnostics prints diags the way Terraform does: severity, summary,
+// file:line:col, the source snippet and the detail, without color, in
+// source order. It also works on the Config that Parse returned alongside
+// errors, and on a nil Config (without snippets).
+func (c *Config) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
+	var files map[string]*hcl.File
+	if c != nil {
+		files = c.Files
+	}
+	sorted := slices.Clone(diags)
+	slices.SortStableFunc(sorted, compareDiagnostics)
+	return hcl.NewDiagnosticTextWriter(w, files, 0, false).WriteDiagnostics(sorted)
+}
+
+// compareDiagnostics orders diagnostics by file and position; those
+// without a subject come first.
+func compareDiagnostics(a, b *hcl.Diagnostic) int {
+	switch {
+	case a.Subject == nil && b.Subject == nil:
+		return 0
+	case a.Subject == nil:
+		return -1
+	case b.Subject == nil:
+		return 1
+	}
+	if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+		return c
+	}
+	return a.Subject.Start.Byte - b.Subject.Start.Byte
+}
+
+// Env is the environment granted to a plugin. Its values are often
+// secrets, so every fmt verb prints them as Redacted.
+type Env map[string]string
+
+// Format implements fmt.Formatter: names are shown, values never.
+func (e Env) Format(f fmt.State, _ rune) {
+	names := make([]string, 0, len(e))
+	for name := range e {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		names[i] = name + ":" + Redacted
+	}
+	fmt.Fprintf(f, "map[%s]", strings.Join(names, " "))
+}
+
+// List returns the environment as NAME=value pairs, sorted, for
+// exec.Cmd.Env.
+func (e Env) List() []string {
+	out := make([]string, 0, len(e))
+	for name, v := range e {
+		out = append(out, name+"="+v)
+	}
+	slices.Sort(out)
 	return out
 }

@@ -1,0 +1,2 @@
+auth "tokens" {
+  plugin = "token-auth"
