@@ -191,10 +191,11 @@ func (d *decoder) env(attr *hcl.Attribute, pb *PluginBlock) {
 	if attr == nil {
 		return
 	}
-	v, ok := d.value(attr, cty.Map(cty.String))
+	v, ok := d.secretValue(attr, cty.Map(cty.String))
 	if !ok {
 		return
 	}
+	v, _ = v.UnmarkDeep()
 	pb.Env = Env{}
 	for name, val := range v.AsValueMap() {
 		if !envNameRE.MatchString(name) {

@@ -38,16 +38,19 @@ func evalContext(dir string) *hcl.EvalContext {
 func envFunc() function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads an environment variable; the value is sensitive.",
-		Params:      []function.Parameter{{Name: "name", Type: cty.String}},
-		Type:        function.StaticReturnType(cty.String),
+		Params: []function.Parameter{
+			{Name: "name", Type: cty.String, AllowMarked: true},
+		},
+		Type: function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			name := args[0].AsString()
+			arg, marks := args[0].Unmark()
+			name := arg.AsString()
 			v, ok := os.LookupEnv(name)
 			if !ok {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0,
-					"environment variable %q is not set", name)
+					"environment variable %s is not set", shown(name, marks))
 			}
-			return cty.StringVal(v).Mark(Sensitive), nil
+			return cty.StringVal(v).WithMarks(marks).Mark(Sensitive), nil
 		},
 	})
 }
@@ -56,29 +59,40 @@ func envFunc() function.Function {
 func fileFunc(dir string) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads a file relative to the config; the value is sensitive.",
-		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
-		Type:        function.StaticReturnType(cty.String),
+		Params: []function.Parameter{
+			{Name: "path", Type: cty.String, AllowMarked: true},
+		},
+		Type: function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path := args[0].AsString()
+			arg, marks := args[0].Unmark()
+			path := arg.AsString()
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(dir, path)
 			}
 			b, err := os.ReadFile(path)
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0,
-					"read file: %s", pathError(err))
+					"read file %s: %s", shown(filepath.Base(path), marks), cause(err))
 			}
 			s := strings.TrimRight(string(b), "\r\n")
-			return cty.StringVal(s).Mark(Sensitive), nil
+			return cty.StringVal(s).WithMarks(marks).Mark(Sensitive), nil
 		},
 	})
 }
 
-// pathError returns the text of a file error without its path, which the
-// diagnostic already shows in its snippet.
-func pathError(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return fmt.Sprintf("%s %s: %v", pe.Op, filepath.Base(pe.Path), pe.Err)
+// shown quotes s for an error message, unless marks say it is secret.
+func shown(s string, marks cty.ValueMarks) string {
+	if marks.Has(Sensitive) {
+		return Redacted
 	}
-	return err.Error()
+	return fmt.Sprintf("%q", s)
+}
+
+// cause returns the reason of a file error without the path, which the
+// message already names when it may.
+func cause(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
 }

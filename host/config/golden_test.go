@@ -86,12 +86,10 @@ func render(t *testing.T, path string) (string, hcl.Diagnostics) {
 	c, diags := Load(path)
 	var out strings.Builder
 	decoded := map[string]Decoded{}
-	if !diags.HasErrors() {
-		for _, b := range c.Blocks() {
-			d, ds := DecodeBlock(b, schemaFor(b.Plugin))
-			diags = append(diags, ds...)
-			decoded[b.Key()] = d
-		}
+	for _, b := range c.Blocks() {
+		d, ds := DecodeBlock(b, schemaFor(b.Plugin))
+		diags = append(diags, ds...)
+		decoded[b.Key()] = d
 	}
 	if len(diags) > 0 {
 		if err := c.WriteDiagnostics(&out, diags); err != nil {

@@ -9,16 +9,30 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// value evaluates attr and converts it to ty. The value comes back
-// without marks: the host's own settings are not secrets, except the
-// plugin environment, which Env redacts as a whole.
+// value evaluates attr and converts it to ty. The host's own settings
+// are shown in statuses and logs, so a sensitive value is refused.
 func (d *decoder) value(attr *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
+	v, ok := d.secretValue(attr, ty)
+	if !ok {
+		return cty.NilVal, false
+	}
+	if v.ContainsMarked() {
+		d.errorf(attr.Expr.Range(), "Sensitive value not allowed",
+			"The attribute %q is shown in statuses and logs: give it in clear, "+
+				"not through env() or file().", attr.Name)
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+// secretValue is value for the one place that takes secrets, the plugin
+// environment, which Env redacts as a whole. Marks stay on the result.
+func (d *decoder) secretValue(attr *hcl.Attribute, ty cty.Type) (cty.Value, bool) {
 	v, diags := attr.Expr.Value(d.ctx)
 	d.diags = append(d.diags, diags...)
 	if diags.HasErrors() {
 		return cty.NilVal, false
 	}
-	v, _ = v.UnmarkDeep()
 	v, err := convert.Convert(v, ty)
 	if err != nil {
 		d.errorf(attr.Expr.Range(), "Incorrect attribute value type",
