@@ -1,0 +1,315 @@
+//go:build linux
+
+package testenv
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+)
+
+// SlapdBinary is where Debian's slapd package installs the server.
+const SlapdBinary = "/usr/sbin/slapd"
+
+// slapdStartTimeout bounds how long StartSlapd waits for the listeners.
+const slapdStartTimeout = 15 * time.Second
+
+// SlapdOptions configures StartSlapd.
+type SlapdOptions struct {
+	// LDIF is the path of the seed file loaded with slapadd before the
+	// server starts. Required.
+	LDIF string
+	// Suffix is the naming context; "dc=example,dc=org" when empty.
+	Suffix string
+}
+
+// Slapd is a running slapd owned by one test. It listens on loopback in
+// clear text (URL, which also offers StartTLS) and over TLS (LDAPSURL),
+// with a server certificate for 127.0.0.1 and localhost signed by a CA
+// generated for this test alone.
+type Slapd struct {
+	URL      string
+	LDAPSURL string
+	Suffix   string
+	// RootDN and RootPassword are the directory manager's credentials.
+	RootDN       string
+	RootPassword string
+	// CAFile holds the PEM certificate of the test CA.
+	CAFile string
+	// ClientCertFile and ClientKeyFile are a client certificate and its
+	// key, signed by the test CA.
+	ClientCertFile string
+	ClientKeyFile  string
+	PID            int
+	Dir            string
+}
+
+// StartSlapd generates a slapd.conf in a temporary directory, loads
+// opts.LDIF with slapadd, starts /usr/sbin/slapd on free loopback ports
+// and stops it by PID when the test ends. The config loads the ppolicy
+// overlay (default policy cn=default,ou=policies,<suffix>) and the
+// memberof overlay. The test fails when slapd is not installed.
+func StartSlapd(t testing.TB, opts SlapdOptions) *Slapd {
+	t.Helper()
+	if _, err := os.Stat(SlapdBinary); err != nil {
+		t.Fatalf("slapd not found at %s (install the Debian packages slapd and ldap-utils; `make test` does): %v", SlapdBinary, err)
+	}
+	if opts.Suffix == "" {
+		opts.Suffix = "dc=example,dc=org"
+	}
+	s := &Slapd{
+		Dir:          t.TempDir(),
+		Suffix:       opts.Suffix,
+		RootDN:       "cn=admin," + opts.Suffix,
+		RootPassword: slapdRandomHex(t),
+	}
+	writeSlapdCerts(t, s)
+	conf := writeSlapdConf(t, s)
+	slapadd(t, conf, opts.LDIF)
+	s.start(t, conf)
+	return s
+}
+
+// start launches slapd in the foreground and waits for both listeners.
+func (s *Slapd) start(t testing.TB, conf string) {
+	t.Helper()
+	port, tlsPort := slapdFreePort(t), slapdFreePort(t)
+	s.URL = "ldap://127.0.0.1:" + port
+	s.LDAPSURL = "ldaps://127.0.0.1:" + tlsPort
+
+	var out bytes.Buffer
+	cmd := exec.Command(SlapdBinary, "-f", conf, "-d", "0",
+		"-h", s.URL+"/ "+s.LDAPSURL+"/")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	// Never outlive the test binary, even when it is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start slapd: %v", err)
+	}
+	s.PID = cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { stopSlapd(t, cmd, exited) })
+
+	for _, addr := range []string{"127.0.0.1:" + port, "127.0.0.1:" + tlsPort} {
+		if err := slapdWaitListening(addr, exited); err != nil {
+			t.Fatalf("slapd on %s: %v\n%s", addr, err, out.String())
+		}
+	}
+}
+
+// stopSlapd ends slapd by PID: SIGTERM, then SIGKILL after a grace period.
+func stopSlapd(t testing.TB, cmd *exec.Cmd, exited chan error) {
+	select {
+	case <-exited:
+		return
+	default:
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Logf("slapd pid %d ignored SIGTERM; killing it", cmd.Process.Pid)
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// slapdWaitListening polls addr until it accepts or the process exits.
+func slapdWaitListening(addr string, exited chan error) error {
+	deadline := time.Now().Add(slapdStartTimeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			exited <- err
+			return fmt.Errorf("slapd exited: %v", err)
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("not listening after %s", slapdStartTimeout)
+}
+
+var slapdConf = template.Must(template.New("slapd.conf").Parse(`
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+pidfile {{.Dir}}/slapd.pid
+argsfile {{.Dir}}/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload ppolicy
+moduleload memberof
+
+TLSCACertificateFile {{.Dir}}/ca.pem
+TLSCertificateFile {{.Dir}}/server.pem
+TLSCertificateKeyFile {{.Dir}}/server-key.pem
+TLSVerifyClient allow
+
+database mdb
+suffix "{{.Suffix}}"
+rootdn "{{.RootDN}}"
+rootpw {{.RootPassword}}
+directory {{.Dir}}/db
+maxsize 33554432
+
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,{{.Suffix}}"
+ppolicy_use_lockout
+overlay memberof
+`))
+
+// writeSlapdConf writes slapd.conf and creates the database directory.
+func writeSlapdConf(t testing.TB, s *Slapd) string {
+	t.Helper()
+	if err := os.Mkdir(filepath.Join(s.Dir, "db"), 0o700); err != nil {
+		t.Fatalf("slapd db dir: %v", err)
+	}
+	var b bytes.Buffer
+	if err := slapdConf.Execute(&b, s); err != nil {
+		t.Fatalf("slapd.conf: %v", err)
+	}
+	path := filepath.Join(s.Dir, "slapd.conf")
+	slapdWriteFile(t, path, b.Bytes())
+	return path
+}
+
+// slapadd loads the seed LDIF into the stopped database.
+func slapadd(t testing.TB, conf, ldif string) {
+	t.Helper()
+	if ldif == "" {
+		t.Fatal("StartSlapd: SlapdOptions.LDIF is required")
+	}
+	out, err := exec.Command("/usr/sbin/slapadd", "-f", conf, "-l", ldif).CombinedOutput()
+	if err != nil {
+		t.Fatalf("slapadd %s: %v\n%s", ldif, err, out)
+	}
+}
+
+// writeSlapdCerts generates the test CA, the server certificate and a
+// client certificate, all as PEM files in s.Dir.
+func writeSlapdCerts(t testing.TB, s *Slapd) {
+	t.Helper()
+	caKey := slapdNewKey(t)
+	caTmpl := &x509.Certificate{
+		SerialNumber:          slapdSerial(t),
+		Subject:               pkix.Name{CommonName: "gatehouse test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER := slapdSign(t, caTmpl, caTmpl, caKey, caKey)
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatalf("parse test CA: %v", err)
+	}
+	s.CAFile = filepath.Join(s.Dir, "ca.pem")
+	slapdWritePEM(t, s.CAFile, "CERTIFICATE", caDER)
+
+	leaf := func(name string, usage x509.ExtKeyUsage) {
+		key := slapdNewKey(t)
+		tmpl := &x509.Certificate{
+			SerialNumber: slapdSerial(t),
+			Subject:      pkix.Name{CommonName: name},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(24 * time.Hour),
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+			DNSNames:     []string{"localhost"},
+			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		}
+		slapdWritePEM(t, filepath.Join(s.Dir, name+".pem"), "CERTIFICATE", slapdSign(t, tmpl, ca, key, caKey))
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			t.Fatalf("marshal %s key: %v", name, err)
+		}
+		slapdWritePEM(t, filepath.Join(s.Dir, name+"-key.pem"), "PRIVATE KEY", der)
+	}
+	leaf("server", x509.ExtKeyUsageServerAuth)
+	leaf("client", x509.ExtKeyUsageClientAuth)
+	s.ClientCertFile = filepath.Join(s.Dir, "client.pem")
+	s.ClientKeyFile = filepath.Join(s.Dir, "client-key.pem")
+}
+
+func slapdNewKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	return k
+}
+
+func slapdSign(t testing.TB, tmpl, parent *x509.Certificate, key, parentKey *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		t.Fatalf("sign certificate %s: %v", tmpl.Subject.CommonName, err)
+	}
+	return der
+}
+
+func slapdSerial(t testing.TB) *big.Int {
+	t.Helper()
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		t.Fatalf("serial: %v", err)
+	}
+	return n
+}
+
+func slapdWritePEM(t testing.TB, path, kind string, der []byte) {
+	t.Helper()
+	slapdWriteFile(t, path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}))
+}
+
+func slapdWriteFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+}
+
+// slapdFreePort returns a loopback TCP port that was free a moment ago.
+func slapdFreePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+func slapdRandomHex(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("random: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
