@@ -220,7 +220,10 @@ func TestOffUnlessConfigured(t *testing.T) {
 		t.Fatal("New(no lifetimes) != nil, want no cache")
 	}
 	calls := 0
-	next := func(context.Context, *plugin.CheckRequest) (plugin.Principal, error) { calls++; return plugin.Principal{}, nil }
+	next := func(context.Context, *plugin.CheckRequest) (plugin.Principal, error) {
+		calls++
+		return plugin.Principal{}, nil
+	}
 	auth := c.Wrap(next)
 	_, _ = auth(t.Context(), bearerRequest("x"))
 	_, _ = auth(t.Context(), bearerRequest("x"))
