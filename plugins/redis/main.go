@@ -1,0 +1,12 @@
+// Command gatehouse-plugin-redis serves Gatehouse pairing and sessions on
+// Redis, Sentinel or Cluster, for several hosts that share one state.
+package main
+
+import (
+	"github.com/gatehouse/gatehouse/plugin"
+	"github.com/gatehouse/gatehouse/plugins/redis/store"
+)
+
+func main() {
+	plugin.Serve(store.ServeConfig())
+}

@@ -1,0 +1,279 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse/gatehouse/plugin"
+)
+
+// UnknownChannelType is the channel type of calls that name none, as in
+// the protocol's generate_code(channel_type="unknown").
+const UnknownChannelType = "unknown"
+
+func orUnknown(typ string) string {
+	if typ == "" {
+		return UnknownChannelType
+	}
+	return typ
+}
+
+// maxCodeDraws bounds the retries when a drawn code is already open.
+const maxCodeDraws = 8
+
+// GenerateCode implements plugin.Pairing.
+func (s *Store) GenerateCode(ctx context.Context, req plugin.CodeRequest) (plugin.PendingRequest, bool, error) {
+	req.ChannelType = orUnknown(req.ChannelType)
+	for range maxCodeDraws {
+		code, err := plugin.NewCode()
+		if err != nil {
+			return plugin.PendingRequest{}, false, fmt.Errorf("generate code: %w: %w", err, plugin.ErrInternal)
+		}
+		pr, status, err := s.generate(ctx, req, code)
+		switch {
+		case err != nil:
+			return plugin.PendingRequest{}, false, err
+		case status == -1:
+			return plugin.PendingRequest{}, false, fmt.Errorf("channel type %q: %w", req.ChannelType, plugin.ErrTooManyPending)
+		case status == -2:
+			continue
+		}
+		return pr, status == 1, nil
+	}
+	return plugin.PendingRequest{}, false, fmt.Errorf("generate code: no free code after %d draws: %w", maxCodeDraws, plugin.ErrInternal)
+}
+
+// generate runs generateScript with one candidate code.
+func (s *Store) generate(ctx context.Context, req plugin.CodeRequest, code string) (plugin.PendingRequest, int64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k := s.keys
+	reply, err := generateScript.Run(ctx, s.rdb,
+		[]string{k.pending(req.ChannelType), k.pendingAll(), k.code(code), k.channel(req.ChannelType, req.ChannelID)},
+		k.codePrefix(), code, req.ChannelType, req.ChannelID, req.UserName,
+		s.set.codeTTL.Milliseconds(), s.set.maxPending,
+	).Slice()
+	if err != nil {
+		return plugin.PendingRequest{}, 0, s.fail(ctx, "generate code", err)
+	}
+	status, _ := reply[0].(int64)
+	if status < 0 {
+		return plugin.PendingRequest{}, status, nil
+	}
+	pr, err := parseRequest(reply[1])
+	return pr, status, err
+}
+
+// Approve implements plugin.Pairing.
+func (s *Store) Approve(ctx context.Context, a plugin.Approval) (plugin.PairedChannel, error) {
+	reply, err := s.consume(ctx, a.ChannelType, a.Code, a.UserID, a.UserName, a.Actor, plugin.ActionApproved)
+	if err != nil {
+		return plugin.PairedChannel{}, err
+	}
+	return plugin.PairedChannel{
+		ChannelID:   reply.channel,
+		ChannelType: reply.request.ChannelType,
+		PairedAt:    reply.at,
+		Label:       reply.label,
+		ApprovedBy:  a.Actor,
+	}, nil
+}
+
+// Deny implements plugin.Pairing.
+func (s *Store) Deny(ctx context.Context, d plugin.Denial) (plugin.PendingRequest, error) {
+	reply, err := s.consume(ctx, d.ChannelType, d.Code, "", "", d.Actor, plugin.ActionDenied)
+	if err != nil {
+		return plugin.PendingRequest{}, err
+	}
+	return reply.request, nil
+}
+
+// consumed is what consumeScript reports about a consumed request.
+type consumed struct {
+	request plugin.PendingRequest
+	channel string
+	at      time.Time
+	label   string
+}
+
+// consume runs consumeScript for an approval or a denial.
+func (s *Store) consume(ctx context.Context, typ, code, userID, userName, actor, action string) (consumed, error) {
+	typ = orUnknown(typ)
+	code, err := plugin.NormalizeCode(code)
+	if err != nil {
+		return consumed{}, err
+	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k := s.keys
+	reply, err := consumeScript.Run(ctx, s.rdb,
+		[]string{k.code(code), k.pending(typ), k.pendingAll(), k.paired(), k.pairedIndex(), k.audit(), k.auditSeq()},
+		k.chanPrefix(), typ, userID, userName, actor, action, s.set.auditMaxLen,
+	).Slice()
+	if err != nil {
+		return consumed{}, s.fail(ctx, action, err)
+	}
+
+	switch status, _ := reply[0].(int64); status {
+	case 0:
+		return consumed{}, fmt.Errorf("%s code: no open %q request with that code: %w", action, typ, plugin.ErrNotFound)
+	case -3:
+		return consumed{}, fmt.Errorf("approve code: the request names no channel, so user_id must: %w", plugin.ErrInvalid)
+	}
+	if len(reply) != 5 {
+		return consumed{}, fmt.Errorf("%s code: malformed reply: %w", action, plugin.ErrInternal)
+	}
+	pr, err := parseRequest(reply[1])
+	if err != nil {
+		return consumed{}, err
+	}
+	channel, _ := reply[2].(string)
+	at, _ := reply[3].(int64)
+	label, _ := reply[4].(string)
+	return consumed{request: pr, channel: channel, at: time.UnixMilli(at), label: label}, nil
+}
+
+// IsPaired implements plugin.Pairing.
+func (s *Store) IsPaired(ctx context.Context, channelID, channelType string) (bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	field := channelField(orUnknown(channelType), channelID)
+	ok, err := s.rdb.HExists(ctx, s.keys.paired(), field).Result()
+	if err != nil {
+		return false, s.fail(ctx, "is paired", err)
+	}
+	return ok, nil
+}
+
+// Revoke implements plugin.Pairing.
+func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k := s.keys
+	n, err := revokeScript.Run(ctx, s.rdb,
+		[]string{k.paired(), k.pairedIndex(), k.audit(), k.auditSeq()},
+		orUnknown(r.ChannelType), r.ChannelID, r.Actor, s.set.auditMaxLen,
+	).Int64()
+	if err != nil {
+		return false, s.fail(ctx, "revoke", err)
+	}
+	return n == 1, nil
+}
+
+// ListPending implements plugin.Pairing.
+func (s *Store) ListPending(ctx context.Context, channelType string) ([]plugin.PendingRequest, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	key := s.keys.pendingAll()
+	if channelType != "" {
+		key = s.keys.pending(channelType)
+	}
+	reply, err := pendingScript.Run(ctx, s.rdb, []string{key}, s.keys.codePrefix()).Slice()
+	if err != nil {
+		return nil, s.fail(ctx, "list pending", err)
+	}
+
+	out := make([]plugin.PendingRequest, 0, len(reply))
+	for _, r := range reply {
+		pr, err := parseRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pr)
+	}
+	slices.SortStableFunc(out, func(a, b plugin.PendingRequest) int {
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+	return out, nil
+}
+
+// ListPaired implements plugin.Pairing. The cursor is the last field of
+// the previous page, base64url encoded.
+func (s *Store) ListPaired(ctx context.Context, p plugin.Page) ([]plugin.PairedChannel, string, error) {
+	start := "-"
+	if p.Cursor != "" {
+		last, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("list paired: bad cursor: %w", plugin.ErrInvalid)
+		}
+		start = "(" + string(last)
+	}
+	limit := plugin.ClampLimit(p)
+
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	k := s.keys
+	reply, err := pairedScript.Run(ctx, s.rdb, []string{k.pairedIndex(), k.paired()}, start, limit+1).Slice()
+	if err != nil {
+		return nil, "", s.fail(ctx, "list paired", err)
+	}
+	fields, _ := reply[0].([]any)
+	records, _ := reply[1].([]any)
+	return pairedPage(fields, records, limit)
+}
+
+// pairedPage decodes one page read by pairedScript, which read one field
+// more than the limit to learn whether another page follows.
+func pairedPage(fields, records []any, limit int) ([]plugin.PairedChannel, string, error) {
+	next := ""
+	if len(fields) > limit {
+		fields, records = fields[:limit], records[:limit]
+		last, _ := fields[limit-1].(string)
+		next = base64.RawURLEncoding.EncodeToString([]byte(last))
+	}
+	out := make([]plugin.PairedChannel, 0, len(records))
+	for _, rec := range records {
+		raw, ok := rec.(string)
+		if !ok {
+			continue // removed between index and hash; cannot happen in one script
+		}
+		c, err := parsePaired(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	return out, next, nil
+}
+
+// pairedRecord is the JSON a consumeScript approval writes.
+type pairedRecord struct {
+	ChannelID   string `json:"channel_id"`
+	ChannelType string `json:"channel_type"`
+	PairedAt    int64  `json:"paired_at"`
+	Label       string `json:"label"`
+	ApprovedBy  string `json:"approved_by"`
+}
+
+func parsePaired(raw string) (plugin.PairedChannel, error) {
+	var r pairedRecord
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return plugin.PairedChannel{}, fmt.Errorf("decode paired channel: %v: %w", err, plugin.ErrInternal)
+	}
+	return plugin.PairedChannel{
+		ChannelID: r.ChannelID, ChannelType: r.ChannelType,
+		PairedAt: time.UnixMilli(r.PairedAt), Label: r.Label, ApprovedBy: r.ApprovedBy,
+	}, nil
+}
+
+// parseRequest decodes the HMGET reply of the Lua request() helper.
+func parseRequest(v any) (plugin.PendingRequest, error) {
+	f, ok := v.([]any)
+	if !ok || len(f) != 6 {
+		return plugin.PendingRequest{}, fmt.Errorf("decode pending request: malformed reply: %w", plugin.ErrInternal)
+	}
+	str := func(i int) string { s, _ := f[i].(string); return s }
+	ms := func(i int) time.Time {
+		n, _ := strconv.ParseInt(str(i), 10, 64)
+		return time.UnixMilli(n)
+	}
+	return plugin.PendingRequest{
+		Code: str(0), ChannelType: str(1), ChannelID: str(2), UserName: str(3),
+		CreatedAt: ms(4), ExpiresAt: ms(5),
+	}, nil
+}
