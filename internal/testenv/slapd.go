@@ -64,7 +64,8 @@ type Slapd struct {
 // opts.LDIF with slapadd, starts /usr/sbin/slapd on free loopback ports
 // and stops it by PID when the test ends. The config loads the ppolicy
 // overlay (default policy cn=default,ou=policies,<suffix>) and the
-// memberof overlay. The test fails when slapd is not installed.
+// memberof overlay, and serves cn=Monitor to anyone, so that tests can
+// count operations. The test fails when slapd is not installed.
 func StartSlapd(t testing.TB, opts SlapdOptions) *Slapd {
 	t.Helper()
 	if _, err := os.Stat(SlapdBinary); err != nil {
@@ -167,6 +168,8 @@ TLSCACertificateFile {{.Dir}}/ca.pem
 TLSCertificateFile {{.Dir}}/server.pem
 TLSCertificateKeyFile {{.Dir}}/server-key.pem
 TLSVerifyClient allow
+
+database monitor
 
 database mdb
 suffix "{{.Suffix}}"

@@ -65,8 +65,11 @@ func ServeConfig() plugin.ServeConfig {
 
 // New checks c and returns an Auth. It does not connect: servers are
 // reached on the first login, so a directory that is down at start only
-// fails logins.
+// fails logins. A nil log discards messages.
 func New(c Config, log hclog.Logger) (*Auth, error) {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
 	s, err := c.resolve()
 	if err != nil {
 		return nil, err

@@ -29,9 +29,14 @@ func (a *Auth) principal(c *ldap.Conn, e *ldap.Entry, login string) (plugin.Prin
 		return plugin.Principal{}, "no group maps to a role and default_role is not set", nil
 	}
 
-	names := make([]any, 0, len(groups))
+	sorted := make([]string, 0, len(groups))
 	for _, g := range groups {
-		names = append(names, a.s.normalise(g.name))
+		sorted = append(sorted, a.s.normalise(g.name))
+	}
+	slices.Sort(sorted)
+	names := make([]any, 0, len(sorted))
+	for _, n := range sorted {
+		names = append(names, n)
 	}
 	return plugin.Principal{
 		UserID: a.s.normalise(user),
@@ -45,8 +50,7 @@ func (a *Auth) principal(c *ldap.Conn, e *ldap.Entry, login string) (plugin.Prin
 }
 
 // groups collects the user's groups from the user entry's
-// user_group_attr and from the group search, without duplicates, sorted
-// by name.
+// user_group_attr and from the group search, without duplicates.
 func (a *Auth) groups(c *ldap.Conn, e *ldap.Entry, user string) ([]group, error) {
 	var out []group
 	if a.s.UserGroupAttr != "" {
@@ -63,7 +67,6 @@ func (a *Auth) groups(c *ldap.Conn, e *ldap.Entry, user string) ([]group, error)
 			out = addGroup(out, g)
 		}
 	}
-	slices.SortFunc(out, func(x, y group) int { return strings.Compare(x.name, y.name) })
 	return out, nil
 }
 

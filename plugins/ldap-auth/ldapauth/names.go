@@ -62,6 +62,10 @@ func checkLogin(login, password string) string {
 		return "password too long"
 	case strings.TrimSpace(login) == "":
 		return "empty login"
+	case strings.TrimSpace(login) != login:
+		// Directories ignore these spaces when matching, which would give
+		// one person several user ids.
+		return "login has leading or trailing spaces"
 	case len(login) > maxLoginBytes:
 		return "login too long"
 	case !utf8.ValidString(login):
@@ -131,7 +135,9 @@ func (s *settings) normalise(name string) string {
 }
 
 // canonicalLogin returns the spelling of login stored in the entry's
-// user attribute, or login when the entry has none that matches.
+// user attribute: the value equal to login, else one equal but for case,
+// else the attribute's only value, so that every spelling the directory
+// matches yields the same user id. Without any, it returns login.
 func canonicalLogin(e *ldap.Entry, attr, login string) string {
 	values := e.GetEqualFoldAttributeValues(attr)
 	for _, v := range values {
@@ -143,6 +149,9 @@ func canonicalLogin(e *ldap.Entry, attr, login string) string {
 		if strings.EqualFold(v, login) {
 			return v
 		}
+	}
+	if len(values) == 1 {
+		return values[0]
 	}
 	return login
 }
