@@ -19,7 +19,7 @@ const (
 	// maxKeptLine caps a line kept for Status.LastOutput.
 	maxKeptLine = 512
 	// keptLines is how many lines Status.LastOutput holds.
-	keptLines = 20
+	keptLines = 50
 )
 
 // outputLog keeps the last lines a plugin wrote, on stdout and stderr,
@@ -31,6 +31,7 @@ type outputLog struct {
 	next  int    // index of the next line to write
 	n     int    // lines held
 	total uint64 // lines ever added
+	fatal string // the last "panic: …" or "fatal error: …" line
 }
 
 // add records one line, cleaned of control characters and invalid UTF-8.
@@ -38,12 +39,22 @@ func (o *outputLog) add(line []byte) {
 	s := cleanLine(line)
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if strings.HasPrefix(s, "panic: ") || strings.HasPrefix(s, "fatal error: ") {
+		o.fatal = s
+	}
 	o.lines[o.next] = s
 	o.next = (o.next + 1) % keptLines
 	o.total++
 	if o.n < keptLines {
 		o.n++
 	}
+}
+
+// lastFatal returns the last panic or fatal error line, if any.
+func (o *outputLog) lastFatal() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.fatal
 }
 
 // mark returns a position to pass to since.
@@ -162,12 +173,21 @@ func (r *lineReader) keep(part []byte) {
 	}
 }
 
-// flush ends the current line.
+// flush ends the current line. go-plugin's handshake line is not kept:
+// it is protocol, not output.
 func (r *lineReader) flush() {
-	if len(r.partial) > 0 {
+	if len(r.partial) > 0 && !isHandshake(r.partial) {
 		r.log.add(r.partial)
 	}
 	r.partial, r.cut, r.passed = r.partial[:0], false, 0
+}
+
+// isHandshake reports whether line looks like go-plugin's handshake:
+// "core|app|network|address|protocol|cert".
+func isHandshake(line []byte) bool {
+	parts := bytes.Split(line, []byte("|"))
+	return len(parts) >= 5 && len(parts) <= 7 && string(parts[4]) == "grpc" &&
+		(string(parts[2]) == "unix" || string(parts[2]) == "tcp")
 }
 
 // Close implements io.Closer.

@@ -98,6 +98,9 @@ func (p *Plugin) exitReason(in *instance) error {
 	}
 	// Give the readers a moment to record the last lines.
 	time.Sleep(drainDelay)
+	if fatal := p.out.lastFatal(); fatal != "" {
+		how += "; " + fatal
+	}
 	if last := p.out.quote(0, 300); last != "" {
 		return fmt.Errorf("plugin %s %s; last output %s", p.key, how, strconv.Quote(last))
 	}
