@@ -3,6 +3,8 @@ package config
 import (
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/plugin"
 	"github.com/hashicorp/hcl/v2"
@@ -212,12 +214,9 @@ func (d *decoder) env(attr *hcl.Attribute, pb *PluginBlock) {
 
 // quoteAll returns names quoted and joined with commas.
 func quoteAll(names []string) string {
-	out := ""
+	quoted := make([]string, len(names))
 	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += `"` + n + `"`
+		quoted[i] = strconv.Quote(n)
 	}
-	return out
+	return strings.Join(quoted, ", ")
 }
