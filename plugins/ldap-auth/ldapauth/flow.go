@@ -24,20 +24,23 @@ type lease struct {
 // search connection binds as the service account first.
 func (a *Auth) borrow(ctx context.Context, sv *server, pool chan *ldap.Conn) (*lease, error) {
 	c := take(pool)
-	if c == nil {
+	fresh := c == nil
+	if fresh {
 		var err error
 		if c, err = a.dialer.dial(ctx, sv.url); err != nil {
 			return nil, err
 		}
-		if pool == sv.search && a.s.BindDN != "" {
-			if err := c.Bind(a.s.BindDN, a.s.BindPass); err != nil {
-				c.Close()
-				return nil, fmt.Errorf("service bind as %q: %w", a.s.BindDN, serviceBindError(err))
-			}
-		}
 	}
 	l := &lease{c: c, pool: pool}
 	l.stop = context.AfterFunc(ctx, func() { c.Close() })
+
+	if fresh && pool == sv.search && a.s.BindDN != "" {
+		if err := c.Bind(a.s.BindDN, a.s.BindPass); err != nil {
+			l.stop()
+			c.Close()
+			return nil, fmt.Errorf("service bind as %q: %w", a.s.BindDN, serviceBindError(err))
+		}
+	}
 	return l, nil
 }
 
