@@ -60,8 +60,7 @@ func (s *Store) GenerateCode(ctx context.Context, req plugin.CodeRequest) (plugi
 // openRequestOf returns the open request of one channel, or ErrNotFound.
 func openRequestOf(ctx context.Context, tx *sql.Tx, channelType, channelID string) (plugin.PendingRequest, error) {
 	row := tx.QueryRowContext(ctx, `SELECT `+pendingColumns+` FROM pending
-		WHERE channel_type = ? AND channel_id = ? AND expires_at > ?
-		ORDER BY created_at LIMIT 1`,
+		WHERE channel_type = ? AND channel_id = ? AND expires_at > ? LIMIT 1`,
 		channelType, channelID, time.Now().UnixNano())
 	return scanPending(row)
 }
