@@ -163,6 +163,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if r.Header.Get("Upgrade") != "" {
+		// A WebSocket outlives the server's read and write timeouts.
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+	}
 	ctx := context.WithValue(r.Context(), identityKey{}, identity{pr, granted})
 	rt.rp.ServeHTTP(w, r.WithContext(ctx))
 }
