@@ -1,0 +1,84 @@
+package supervisor_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/host/config"
+	"github.com/gatehouse/gatehouse/host/supervisor"
+	"github.com/gatehouse/gatehouse/plugin"
+)
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	body := []byte("#!/bin/sh\n")
+	sum := sha256.Sum256(body)
+	want := hex.EncodeToString(sum[:])
+	write := func(path string, mode os.FileMode) {
+		if err := os.WriteFile(path, body, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "gatehouse-plugin-ok"), 0o755)
+	write(filepath.Join(dir, "gatehouse-plugin-noexec"), 0o644)
+	write(filepath.Join(outside, "gatehouse-plugin-evil"), 0o755)
+	if err := os.Symlink(filepath.Join(outside, "gatehouse-plugin-evil"), filepath.Join(dir, "gatehouse-plugin-escape")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("gatehouse-plugin-ok", filepath.Join(dir, "gatehouse-plugin-alias")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "gatehouse-plugin-dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, plugin, pin string
+		wantErr           error
+		wantMsg           string
+	}{
+		{"found", "ok", "", nil, ""},
+		{"pin matches", "ok", strings.ToUpper(want), nil, ""},
+		{"symlink inside", "alias", "", nil, ""},
+		{"missing", "nope", "", plugin.ErrNotFound, `gatehouse-plugin-nope" not found`},
+		{"pin mismatch", "ok", strings.Repeat("0", 64), plugin.ErrDenied, "has sha256 " + want + ", config pins 0000"},
+		{"not executable", "noexec", "", plugin.ErrInvalid, "not executable"},
+		{"directory", "dir", "", plugin.ErrInvalid, "not a regular file"},
+		{"symlink escaping", "escape", "", plugin.ErrDenied, "outside plugin_dir"},
+		{"separator", "../x", "", plugin.ErrInvalid, "plain file name"},
+		{"empty", "", "", plugin.ErrInvalid, "plain file name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &config.PluginBlock{Protocol: plugin.ProtocolAuth, Name: "x", Plugin: tt.plugin, SHA256: tt.pin}
+			path, got, err := supervisor.Resolve(dir, b)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantMsg) {
+					t.Errorf("Resolve(%q) = %v, want %v mentioning %q", tt.plugin, err, tt.wantErr, tt.wantMsg)
+				}
+				return
+			}
+			if err != nil || got != want || filepath.Dir(path) != dir {
+				t.Errorf("Resolve(%q) = %q, %q, %v; want a path in dir, %s", tt.plugin, path, got, err, want)
+			}
+		})
+	}
+}
+
+func TestProbe(t *testing.T) {
+	b, marker := faultBlock(t)
+	info, err := supervisor.Probe(t.Context(), pluginDir, b, supervisor.Options{})
+	if err != nil {
+		t.Fatalf("Probe() = %v", err)
+	}
+	if info.Name != "fault" || len(info.Protocols) != 2 || len(info.Schema.Attributes) != 1 {
+		t.Errorf("Probe() = %+v, want the fault plugin's info", info)
+	}
+	waitGone(t, marker)
+}
