@@ -37,5 +37,10 @@ func open(ctx context.Context, raw json.RawMessage) (*store.Store, error) {
 	if err := plugin.DecodeConfig(raw, &cfg); err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, cfg)
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	plugin.Logger().Info("store open", "path", cfg.Path, "schema_version", store.SchemaVersion)
+	return s, nil
 }
