@@ -124,7 +124,9 @@ func HostPlugins() map[int]goplugin.PluginSet {
 }
 
 // InProcess returns the go-plugin plugin set serving cfg, for tests that
-// connect host and plugin sides in one process (see plugintest).
-func InProcess(cfg ServeConfig) goplugin.PluginSet {
-	return goplugin.PluginSet{shared.PluginName: &grpcPlugin{server: newServer(cfg)}}
+// connect host and plugin sides in one process (see plugintest), and a
+// function that closes what Configure built.
+func InProcess(cfg ServeConfig) (goplugin.PluginSet, func() error) {
+	s := newServer(cfg)
+	return goplugin.PluginSet{shared.PluginName: &grpcPlugin{server: s}}, s.close
 }

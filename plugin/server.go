@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -66,12 +67,13 @@ func (s *server) close() error {
 	s.mu.Lock()
 	impls := []any{s.auth, s.pairing, s.sessions}
 	s.mu.Unlock()
+	var errs []error
 	for _, impl := range impls {
 		if c, ok := impl.(io.Closer); ok {
-			return c.Close()
+			errs = append(errs, c.Close())
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (s *server) authImpl() (Auth, error) {

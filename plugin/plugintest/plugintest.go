@@ -12,11 +12,18 @@ import (
 )
 
 // Connect serves cfg in process and returns a host-side client of it. The
-// connection is closed when the test ends.
+// connection, and whatever Configure built, are closed when the test
+// ends.
 func Connect(t testing.TB, cfg plugin.ServeConfig) *plugin.Client {
 	t.Helper()
-	client, _ := goplugin.TestPluginGRPCConn(t, false, plugin.InProcess(cfg))
-	t.Cleanup(func() { client.Close() })
+	set, closeImpl := plugin.InProcess(cfg)
+	client, _ := goplugin.TestPluginGRPCConn(t, false, set)
+	t.Cleanup(func() {
+		client.Close()
+		if err := closeImpl(); err != nil {
+			t.Errorf("close plugin: %v", err)
+		}
+	})
 	raw, err := client.Dispense(shared.PluginName)
 	if err != nil {
 		t.Fatalf("dispense %s: %v", shared.PluginName, err)
