@@ -36,6 +36,10 @@ type RedisOptions struct {
 	Password  string
 	KeyPrefix string
 
+	// Persist turns on the append-only file, fsynced on every write, so
+	// that data survives Stop and Restart.
+	Persist bool
+
 	// cluster turns on cluster mode; set by StartRedisCluster.
 	cluster bool
 }
@@ -55,7 +59,7 @@ type Redis struct {
 }
 
 // StartRedis starts redis-server on a free loopback port, without
-// persistence, and stops it when the test ends.
+// persistence unless opts.Persist, and stops it when the test ends.
 func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
 	if _, err := os.Stat(RedisServerBinary); err != nil {
@@ -88,7 +92,12 @@ func redisConfig(dir string, port, busPort int, opts RedisOptions) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bind 127.0.0.1\nport %d\nprotected-mode no\n", port)
 	fmt.Fprintf(&b, "dir %s\nlogfile %s\n", dir, filepath.Join(dir, "redis.log"))
-	b.WriteString("daemonize no\nsave \"\"\nappendonly no\n")
+	b.WriteString("daemonize no\nsave \"\"\n")
+	if opts.Persist {
+		b.WriteString("appendonly yes\nappendfsync always\n")
+	} else {
+		b.WriteString("appendonly no\n")
+	}
 	if opts.User != "" {
 		fmt.Fprintf(&b, "user %s on >%s ~%s* &%s* +@all -@dangerous\n",
 			opts.User, opts.Password, opts.KeyPrefix, opts.KeyPrefix)
@@ -174,7 +183,7 @@ func (r *Redis) Stop() error {
 }
 
 // Restart starts the server again on the same port with the same config;
-// without persistence it comes back empty.
+// without Persist it comes back empty.
 func (r *Redis) Restart() error {
 	if err := r.Stop(); err != nil {
 		return err

@@ -115,12 +115,13 @@ func (b backend) allKeys(t *testing.T) []string {
 	return keys
 }
 
-// assertPrefixed fails the test for every key of b outside prefix.
+// assertPrefixed fails the test for every key of b outside prefix. The
+// caller makes sure that some keys exist.
 func (b backend) assertPrefixed(t *testing.T, prefix string) {
 	t.Helper()
 	keys := b.allKeys(t)
 	if len(keys) == 0 {
-		t.Errorf("%s: no keys at all after the run; the scan is broken", b.name)
+		t.Errorf("%s: no keys at all; the scan is broken", b.name)
 	}
 	for _, k := range keys {
 		if !strings.HasPrefix(k, prefix) {

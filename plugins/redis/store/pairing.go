@@ -7,28 +7,22 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/plugin"
 )
-
-// UnknownChannelType is the channel type of calls that name none, as in
-// the protocol's generate_code(channel_type="unknown").
-const UnknownChannelType = "unknown"
-
-func orUnknown(typ string) string {
-	if typ == "" {
-		return UnknownChannelType
-	}
-	return typ
-}
 
 // maxCodeDraws bounds the retries when a drawn code is already open.
 const maxCodeDraws = 8
 
 // GenerateCode implements plugin.Pairing.
 func (s *Store) GenerateCode(ctx context.Context, req plugin.CodeRequest) (plugin.PendingRequest, bool, error) {
-	req.ChannelType = orUnknown(req.ChannelType)
+	err := validate("generate code", need("channel type", req.ChannelType),
+		ident("channel id", req.ChannelID), text("user name", req.UserName))
+	if err != nil {
+		return plugin.PendingRequest{}, false, err
+	}
 	for range maxCodeDraws {
 		code, err := plugin.NewCode()
 		if err != nil {
@@ -71,6 +65,11 @@ func (s *Store) generate(ctx context.Context, req plugin.CodeRequest, code strin
 
 // Approve implements plugin.Pairing.
 func (s *Store) Approve(ctx context.Context, a plugin.Approval) (plugin.PairedChannel, error) {
+	err := validate("approve", need("channel type", a.ChannelType), ident("user id", a.UserID),
+		text("user name", a.UserName), ident("actor", a.Actor))
+	if err != nil {
+		return plugin.PairedChannel{}, err
+	}
 	reply, err := s.consume(ctx, a.ChannelType, a.Code, a.UserID, a.UserName, a.Actor, plugin.ActionApproved)
 	if err != nil {
 		return plugin.PairedChannel{}, err
@@ -86,6 +85,9 @@ func (s *Store) Approve(ctx context.Context, a plugin.Approval) (plugin.PairedCh
 
 // Deny implements plugin.Pairing.
 func (s *Store) Deny(ctx context.Context, d plugin.Denial) (plugin.PendingRequest, error) {
+	if err := validate("deny", need("channel type", d.ChannelType), ident("actor", d.Actor)); err != nil {
+		return plugin.PendingRequest{}, err
+	}
 	reply, err := s.consume(ctx, d.ChannelType, d.Code, "", "", d.Actor, plugin.ActionDenied)
 	if err != nil {
 		return plugin.PendingRequest{}, err
@@ -103,7 +105,6 @@ type consumed struct {
 
 // consume runs consumeScript for an approval or a denial.
 func (s *Store) consume(ctx context.Context, typ, code, userID, userName, actor, action string) (consumed, error) {
-	typ = orUnknown(typ)
 	code, err := plugin.NormalizeCode(code)
 	if err != nil {
 		return consumed{}, err
@@ -140,9 +141,12 @@ func (s *Store) consume(ctx context.Context, typ, code, userID, userName, actor,
 
 // IsPaired implements plugin.Pairing.
 func (s *Store) IsPaired(ctx context.Context, channelID, channelType string) (bool, error) {
+	if err := validate("is paired", need("channel id", channelID), need("channel type", channelType)); err != nil {
+		return false, err
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	field := channelField(orUnknown(channelType), channelID)
+	field := channelField(channelType, channelID)
 	ok, err := s.rdb.HExists(ctx, s.keys.paired(), field).Result()
 	if err != nil {
 		return false, s.fail(ctx, "is paired", err)
@@ -152,12 +156,17 @@ func (s *Store) IsPaired(ctx context.Context, channelID, channelType string) (bo
 
 // Revoke implements plugin.Pairing.
 func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
+	err := validate("revoke", need("channel id", r.ChannelID), need("channel type", r.ChannelType),
+		ident("actor", r.Actor))
+	if err != nil {
+		return false, err
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	k := s.keys
 	n, err := revokeScript.Run(ctx, s.rdb,
 		[]string{k.paired(), k.pairedIndex(), k.audit(), k.auditSeq()},
-		orUnknown(r.ChannelType), r.ChannelID, r.Actor, s.set.auditMaxLen,
+		r.ChannelType, r.ChannelID, r.Actor, s.set.auditMaxLen,
 	).Int64()
 	if err != nil {
 		return false, s.fail(ctx, "revoke", err)
@@ -167,6 +176,9 @@ func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
 
 // ListPending implements plugin.Pairing.
 func (s *Store) ListPending(ctx context.Context, channelType string) ([]plugin.PendingRequest, error) {
+	if err := validate("list pending", ident("channel type", channelType)); err != nil {
+		return nil, err
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	key := s.keys.pendingAll()
@@ -197,11 +209,11 @@ func (s *Store) ListPending(ctx context.Context, channelType string) ([]plugin.P
 func (s *Store) ListPaired(ctx context.Context, p plugin.Page) ([]plugin.PairedChannel, string, error) {
 	start := "-"
 	if p.Cursor != "" {
-		last, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+		last, err := parseCursor(p.Cursor)
 		if err != nil {
-			return nil, "", fmt.Errorf("list paired: bad cursor: %w", plugin.ErrInvalid)
+			return nil, "", err
 		}
-		start = "(" + string(last)
+		start = "(" + last
 	}
 	limit := plugin.ClampLimit(p)
 
@@ -215,6 +227,25 @@ func (s *Store) ListPaired(ctx context.Context, p plugin.Page) ([]plugin.PairedC
 	fields, _ := reply[0].([]any)
 	records, _ := reply[1].([]any)
 	return pairedPage(fields, records, limit)
+}
+
+// parseCursor decodes a ListPaired cursor: the base64url form of a
+// channel field, whose shape is checked so that a cursor the store did
+// not issue fails with ErrInvalid.
+func parseCursor(cursor string) (string, error) {
+	bad := fmt.Errorf("list paired: cursor was not issued by this store: %w", plugin.ErrInvalid)
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return "", bad
+	}
+	field := string(raw)
+	n, rest, ok := strings.Cut(field, ":")
+	size, err := strconv.Atoi(n)
+	if !ok || err != nil || size <= 0 || size > maxIDBytes || len(rest) < size+2 ||
+		rest[size] != ':' || channelField(rest[:size], rest[size+1:]) != field {
+		return "", bad
+	}
+	return field, nil
 }
 
 // pairedPage decodes one page read by pairedScript, which read one field

@@ -15,7 +15,8 @@ import (
 
 // session is the JSON stored under a session key. Expiry is kept in
 // nanoseconds so that Lookup returns exactly what Bind stored; the key's
-// own PXAT expiry is rounded up to the next millisecond.
+// own PXAT expiry is truncated to the millisecond, so Redis drops it no
+// later than the binding ends.
 type session struct {
 	Principal plugin.Principal `json:"principal"`
 	ExpiresAt int64            `json:"expires_at_ns"`
@@ -24,12 +25,19 @@ type session struct {
 // Bind implements plugin.Sessions. A binding that has already expired
 // removes any earlier one.
 func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expiresAt time.Time) error {
-	if key == "" {
-		return fmt.Errorf("bind session: empty key: %w", plugin.ErrInvalid)
+	err := validate("bind session", need("key", key), need("user id", p.UserID), ident("role", p.Role))
+	if err != nil {
+		return err
+	}
+	if expiresAt.IsZero() {
+		return fmt.Errorf("bind session: expiry is required: %w", plugin.ErrInvalid)
 	}
 	raw, err := json.Marshal(session{Principal: p, ExpiresAt: expiresAt.UnixNano()})
 	if err != nil {
 		return fmt.Errorf("bind session: %v: %w", err, plugin.ErrInvalid)
+	}
+	if len(raw) > maxPrincipalBytes {
+		return fmt.Errorf("bind session: principal is longer than %d bytes: %w", maxPrincipalBytes, plugin.ErrInvalid)
 	}
 
 	ctx, cancel := s.bound(ctx)
@@ -37,8 +45,7 @@ func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expire
 	if !expiresAt.After(time.Now()) {
 		err = s.rdb.Del(ctx, s.keys.session(key)).Err()
 	} else {
-		pxat := expiresAt.Add(time.Millisecond - 1).Truncate(time.Millisecond)
-		err = s.rdb.SetArgs(ctx, s.keys.session(key), raw, redis.SetArgs{ExpireAt: pxat}).Err()
+		err = s.rdb.SetArgs(ctx, s.keys.session(key), raw, redis.SetArgs{ExpireAt: expiresAt}).Err()
 	}
 	if err != nil {
 		return s.fail(ctx, "bind session", err)
@@ -48,6 +55,9 @@ func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expire
 
 // Lookup implements plugin.Sessions.
 func (s *Store) Lookup(ctx context.Context, key string) (plugin.Principal, time.Time, error) {
+	if err := validate("lookup session", need("key", key)); err != nil {
+		return plugin.Principal{}, time.Time{}, err
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	raw, err := s.rdb.Get(ctx, s.keys.session(key)).Bytes()
@@ -71,6 +81,9 @@ func (s *Store) Lookup(ctx context.Context, key string) (plugin.Principal, time.
 
 // Delete implements plugin.Sessions.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
+	if err := validate("delete session", need("key", key)); err != nil {
+		return false, err
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	n, err := s.rdb.Del(ctx, s.keys.session(key)).Result()
