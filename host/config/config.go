@@ -33,6 +33,8 @@ type Config struct {
 	Sessions  SessionSettings
 	// Roles maps a role name to the scopes it grants.
 	Roles map[string][]string
+	// Edge holds routes, forward auth, the auth cache and rate limits.
+	Edge Edge
 
 	// Auth blocks in declared order: the auth chain.
 	Auth    []*PluginBlock

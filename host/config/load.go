@@ -13,14 +13,14 @@ import (
 // fileSchema is the top level of a config file.
 var fileSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "plugin_dir"}},
-	Blocks: []hcl.BlockHeaderSchema{
+	Blocks: append([]hcl.BlockHeaderSchema{
 		{Type: "listener", LabelNames: []string{"type"}},
 		{Type: "sessions"},
 		{Type: "role", LabelNames: []string{"name"}},
 		{Type: string(plugin.ProtocolAuth), LabelNames: []string{"name"}},
 		{Type: string(plugin.ProtocolPairing), LabelNames: []string{"name"}},
 		{Type: string(plugin.ProtocolSession), LabelNames: []string{"name"}},
-	},
+	}, edgeBlocks...),
 }
 
 // Load reads and parses the config file at path. The returned Config is
@@ -48,6 +48,7 @@ func Parse(src []byte, filename string) (*Config, hcl.Diagnostics) {
 		Listener: defaultListener(),
 		Sessions: defaultSessions(),
 		Roles:    defaultRoles(),
+		Edge:     defaultEdge(),
 	}
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if f != nil {
@@ -131,6 +132,8 @@ func (d *decoder) block(b *hcl.Block) {
 		if d.unique(b, "session", "Only one session block is allowed") {
 			d.cfg.Session = d.pluginBlock(b)
 		}
+	default:
+		d.edgeBlock(b)
 	}
 }
 
