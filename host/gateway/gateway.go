@@ -20,7 +20,6 @@ import (
 	"github.com/gatehouse/gatehouse/host/config"
 	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/host/supervisor"
-	"github.com/gatehouse/gatehouse/plugin"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,7 +28,7 @@ import (
 
 // ErrInvalidConfig is returned when a config is refused; its diagnostics
 // have been written or logged.
-var ErrInvalidConfig = fmt.Errorf("invalid config: %w", plugin.ErrInvalid)
+var ErrInvalidConfig = errors.New("invalid config")
 
 // Bounds of the shutdown and of the wait for requests on a retired set.
 const (

@@ -53,9 +53,6 @@ func (s *Server) plugins(w http.ResponseWriter, r *http.Request, c *call) error 
 func (s *Server) reload(w http.ResponseWriter, r *http.Request, c *call) error {
 	s.log.Info("reload requested", "user", c.who.Principal.UserID)
 	if err := s.opts.Reload(r.Context()); err != nil {
-		if ae := errorOf(err); ae.code != CodeInternal {
-			return err
-		}
 		return errorf(http.StatusBadRequest, CodeInvalidRequest, "reload refused: %v", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"reloaded": true})
