@@ -116,14 +116,32 @@ func TestEndToEnd(t *testing.T) {
 	if wrong.status != http.StatusUnauthorized {
 		t.Errorf("wrong password = %d, want 401", wrong.status)
 	}
-	log := h.Log()
-	for _, cause := range []string{"invalid credentials", "unknown user", "ocked"} {
+	causes := []string{"invalid credentials", "unknown user", "Account locked"}
+	log := waitLog(h, causes...)
+	for _, cause := range causes {
 		if !strings.Contains(log, cause) {
 			t.Errorf("host log does not name the cause %q:\n%s", cause, log)
 		}
 	}
 	if strings.Contains(log, "pw-service") || strings.Contains(log, "pw-oneil") || strings.Contains(log, "pw-bob") {
 		t.Errorf("host log contains a password:\n%s", log)
+	}
+}
+
+// waitLog returns the host log once it holds every one of want, or after
+// a generous deadline: the host's output arrives through a pipe.
+func waitLog(h *testenv.Host, want ...string) string {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		log := h.Log()
+		missing := false
+		for _, w := range want {
+			missing = missing || !strings.Contains(log, w)
+		}
+		if !missing || time.Now().After(deadline) {
+			return log
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

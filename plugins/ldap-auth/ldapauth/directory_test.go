@@ -144,6 +144,9 @@ func TestUPNBind(t *testing.T) {
 	// plugin must fail closed.
 	res := check(t, a, "alice", "pw-alice")
 	mustDeny(t, "alice", res)
+	if !strings.Contains(res.Reason, "bind name") {
+		t.Errorf("Check(alice) reason = %q, want the refused bind name", res.Reason)
+	}
 
 	res = check(t, a, "alice@elsewhere.example", "pw-alice")
 	mustDeny(t, "alice@elsewhere.example", res)

@@ -164,10 +164,15 @@ func (a *Auth) bindAs(c *ldap.Conn, name, password string) (denial string, fault
 	if err == nil {
 		return "", nil
 	}
-	if !ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
-		return "", fmt.Errorf("bind: %w", err)
+	switch {
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials):
+		return bindDenial(res, err), nil
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidDNSyntax):
+		// The server cannot parse the bind name, e.g. a UPN sent to a
+		// directory that only knows DNs: a definite no, not a fault.
+		return "the directory refused the bind name as invalid", nil
 	}
-	return bindDenial(res, err), nil
+	return "", fmt.Errorf("bind: %w", err)
 }
 
 // bindDenial explains a rejected bind from the password policy control

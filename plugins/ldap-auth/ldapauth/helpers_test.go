@@ -24,7 +24,7 @@ const (
 )
 
 // startDirectory starts a slapd seeded with testdata/seed.ldif.
-func startDirectory(t *testing.T) *testenv.Slapd {
+func startDirectory(t testing.TB) *testenv.Slapd {
 	t.Helper()
 	return testenv.StartSlapd(t, testenv.SlapdOptions{LDIF: "../testdata/seed.ldif"})
 }

@@ -3,9 +3,11 @@ package ldapauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -193,4 +195,29 @@ func droppingListener(t *testing.T) string {
 	}()
 	t.Cleanup(func() { ln.Close() })
 	return ln.Addr().String()
+}
+
+func TestConcurrentLogins(t *testing.T) {
+	d := startDirectory(t)
+	a, _ := newAuth(t, searchConfig(d))
+	users := map[string]string{"alice": "pw-alice", "admin": "pw-admin", `star*(paren)\back`: "pw-star", "nobody": "x"}
+
+	errs := make(chan string, 64)
+	var wg sync.WaitGroup
+	for login, pw := range users {
+		for range 8 {
+			wg.Go(func() {
+				res, err := a.Check(t.Context(), basicRequest(login, pw))
+				ok := err == nil && res.Outcome == plugin.OutcomeSuccess && strings.EqualFold(res.Principal.UserID, login)
+				if ok == (login == "nobody") {
+					errs <- fmt.Sprintf("Check(%q) = %+v, %v", login, res, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }
