@@ -203,3 +203,39 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...
 	t.Fatalf("metric %s%v not found", name, labels)
 	return 0
 }
+
+func TestReloadSwapsSets(t *testing.T) {
+	b, _ := faultBlock(t)
+	cfg := &config.Config{PluginDir: pluginDir, Auth: []*config.PluginBlock{b}}
+	reg := prometheus.NewRegistry()
+	metrics, err := supervisor.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions(nil)
+	o.Metrics = metrics
+
+	old, err := supervisor.StartSet(t.Context(), cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = old.Stop(context.Background()) })
+	next, err := supervisor.StartSet(t.Context(), cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = next.Stop(context.Background()) })
+	if err := old.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := check(t, next.AuthChain()[0].Auth); err != nil {
+		t.Errorf("Check() on the new set = %v", err)
+	}
+	if _, err := check(t, old.AuthChain()[0].Auth); !errors.Is(err, supervisor.ErrNotReady) {
+		t.Errorf("Check() on the stopped set = %v, want ErrNotReady", err)
+	}
+	if n := metricValue(t, reg, "gatehouse_plugin_up", "auth.fault"); n != 1 {
+		t.Errorf("up metric after the swap = %v, want 1", n)
+	}
+}

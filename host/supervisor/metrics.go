@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/plugin"
@@ -16,11 +17,15 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	restarts *prometheus.CounterVec
 	up       *prometheus.GaugeVec
+
+	mu    sync.Mutex     // guards ready
+	ready map[string]int // ready instances per block key, across sets
 }
 
 // NewMetrics creates the metrics and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
+		ready: make(map[string]int),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gatehouse_plugin_calls_total",
 			Help: "Calls into plugins, by plugin block and method.",
@@ -68,12 +73,18 @@ func (m *Metrics) restarted(key string) {
 	}
 }
 
-func (m *Metrics) setUp(key string, up bool) {
+// addReady counts a block's plugin becoming ready (+1) or not (-1). Two
+// sets run the same block during a reload; the block is up while either
+// is ready.
+func (m *Metrics) addReady(key string, delta int) {
 	if m == nil {
 		return
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ready[key] += delta
 	v := 0.0
-	if up {
+	if m.ready[key] > 0 {
 		v = 1
 	}
 	m.up.WithLabelValues(key).Set(v)

@@ -101,6 +101,7 @@ type Plugin struct {
 	lastErr  string
 	cur      *instance // ready instance, nil when not ready
 	starting *instance // instance being launched, for Stop to kill
+	up       bool      // counted as ready in the metrics
 }
 
 // Start resolves, launches and configures the plugin of block b, and
@@ -150,10 +151,15 @@ func newPlugin(ctx context.Context, dir string, b *config.PluginBlock, opts Opti
 	return p, nil
 }
 
-// launch starts and configures one instance. Stop kills an instance
-// still being launched.
+// launch starts and configures one instance. Stop, or the end of ctx,
+// kills an instance still being launched.
 func (p *Plugin) launch(ctx context.Context) (*instance, error) {
-	in, err := p.l.start(func(in *instance) { p.setStarting(in) })
+	stopKill := func() bool { return false }
+	in, err := p.l.start(func(in *instance) {
+		p.setStarting(in)
+		stopKill = context.AfterFunc(ctx, in.kill)
+	})
+	stopKill()
 	p.setStarting(nil)
 	if err != nil {
 		return nil, err
@@ -178,8 +184,12 @@ func (p *Plugin) setStarting(in *instance) {
 func (p *Plugin) setReady(in *instance) {
 	p.mu.Lock()
 	p.state, p.since, p.cur = StateReady, time.Now(), in
+	wasUp := p.up
+	p.up = true
 	p.mu.Unlock()
-	p.metrics.setUp(p.key, true)
+	if !wasUp {
+		p.metrics.addReady(p.key, 1)
+	}
 	p.log.Info("plugin ready", "pid", in.pid(), "version", cleanLine([]byte(in.info.Version)))
 }
 
@@ -190,8 +200,12 @@ func (p *Plugin) setState(s State, reason error) {
 	if reason != nil {
 		p.lastErr = reason.Error()
 	}
+	wasUp := p.up
+	p.up = false
 	p.mu.Unlock()
-	p.metrics.setUp(p.key, false)
+	if wasUp {
+		p.metrics.addReady(p.key, -1)
+	}
 }
 
 // Status returns the plugin's current status.
