@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gatehouse/gatehouse/host/events"
 	"github.com/gatehouse/gatehouse/plugin"
 )
 
@@ -72,6 +73,8 @@ func (s *Server) openRequest(w http.ResponseWriter, r *http.Request, c *call) er
 	status := http.StatusCreated
 	if reused {
 		status = http.StatusOK
+	} else {
+		s.publish(events.TypeRequested, pr)
 	}
 	writeJSON(w, status, OpenResponse{Code: pr.Code, ExpiresAt: pr.ExpiresAt, Reused: reused})
 	return nil
@@ -124,6 +127,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, c *call) error 
 	}
 	s.log.Info("pairing approved", "channel_type", pc.ChannelType,
 		"channel_id", pc.ChannelID, "actor", c.who.Principal.UserID)
+	s.publish(events.TypeApproved, pc)
 	writeJSON(w, http.StatusOK, pc)
 	return nil
 }
@@ -145,6 +149,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, c *call) error {
 	}
 	s.log.Info("pairing denied", "channel_type", pr.ChannelType,
 		"channel_id", pr.ChannelID, "actor", c.who.Principal.UserID)
+	s.publish(events.TypeDenied, pr)
 	writeJSON(w, http.StatusOK, pr)
 	return nil
 }
@@ -170,6 +175,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) error {
 	}
 	s.log.Info("pairing revoked", "channel_type", in.ChannelType,
 		"channel_id", in.ChannelID, "actor", c.who.Principal.UserID)
+	s.publish(events.TypeRevoked, RevokeRequest{ChannelType: in.ChannelType, ChannelID: in.ChannelID})
 	writeJSON(w, http.StatusOK, map[string]bool{"revoked": true})
 	return nil
 }

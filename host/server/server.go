@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/host/config"
+	"github.com/gatehouse/gatehouse/host/proxy"
 	"github.com/gatehouse/gatehouse/host/supervisor"
 	"github.com/gatehouse/gatehouse/plugin"
 	"github.com/hashicorp/go-hclog"
@@ -67,6 +68,9 @@ type Options struct {
 	// Reload applies the config file again; nil disables the reload
 	// route.
 	Reload func(ctx context.Context) error
+	// Edge holds forward auth, routes, the auth cache, rate limits and
+	// events (edge.go).
+	Edge Edge
 }
 
 // Defaults of the HTTP surface.
@@ -84,6 +88,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *httpMetrics
 	handler http.Handler
+	proxy   *proxy.Proxy
 }
 
 // New returns a Server with its routes registered.
@@ -106,7 +111,7 @@ func New(opts Options) *Server {
 	}
 	s.SetPolicy(opts.Policy)
 	s.routes()
-	s.handler = s.observe(s.mux)
+	s.handler = s.observe(s.edge(s.mux))
 	return s
 }
 
@@ -151,6 +156,7 @@ func (s *Server) routes() {
 	if s.opts.Reload != nil {
 		s.route("POST /v1/admin/reload", config.ScopeAdmin, s.reload)
 	}
+	s.edgeRoutes()
 	s.mux.HandleFunc("/", s.unrouted)
 }
 

@@ -17,7 +17,7 @@ const (
 	CodeGatewayTimeout  = "gateway_timeout"
 	CodeNotFound        = "not_found"
 	CodeUnavailable     = "unavailable"
-	CodeTooLarge        = "too_large"
+	CodeTooLarge        = "payload_too_large"
 )
 
 // Body is the JSON shape of an error response.
