@@ -84,6 +84,7 @@ func Run(ctx context.Context, opts Options) error {
 	g.srv = server.New(server.Options{
 		Source: &g.cur, Policy: policyOf(cfg), MaxBodyBytes: cfg.Listener.MaxBodyBytes,
 		Logger: g.log.Named("http"), Registerer: reg, Gatherer: reg, Reload: g.reload,
+		Edge: server.EdgeOf(cfg.Edge, cfg.Sessions.CookieName),
 	})
 	return g.serve(ctx, cfg.Listener)
 }
