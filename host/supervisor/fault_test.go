@@ -45,10 +45,13 @@ func TestHandshakeFailures(t *testing.T) {
 		{"exit before handshake", []string{"FAULT_EXIT_BEFORE=3"}, "exiting before the handshake"},
 		{"garbage on stdout", []string{"FAULT_STDOUT_BEFORE=garbage"}, "hello from a plugin that talks too much"},
 		{"huge line on stdout", []string{"FAULT_STDOUT_BEFORE=huge"}, "xxxxxxxx"},
+		{"binary on stdout", []string{"FAULT_STDOUT_BEFORE=binary"}, "failed the handshake"},
+		{"flood on stderr", []string{"FAULT_STDERR=flood", "FAULT_START_DELAY=1h"}, "flood line of a chatty plugin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, _ := faultBlock(t, tt.env...)
+			b.StartTimeout = time.Second
 			_, err := supervisor.Start(t.Context(), pluginDir, b, testOptions(nil))
 			if err == nil {
 				t.Fatal("Start() = nil error, want a handshake failure")
@@ -58,8 +61,9 @@ func TestHandshakeFailures(t *testing.T) {
 				!strings.Contains(msg, tt.quote) {
 				t.Errorf("Start() = %v, want ErrUnavailable naming the binary and quoting %q", err, tt.quote)
 			}
-			if len(msg) > 2000 {
-				t.Errorf("Start() error is %d bytes long, want it truncated", len(msg))
+			if len(msg) > 2000 || !utf8.ValidString(msg) {
+				t.Errorf("Start() error is %d bytes long, valid UTF-8 %v; want short and valid",
+					len(msg), utf8.ValidString(msg))
 			}
 		})
 	}

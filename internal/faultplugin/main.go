@@ -5,7 +5,8 @@
 //
 //	FAULT_EXIT_BEFORE=code     print to stderr and exit before the handshake
 //	FAULT_STDOUT_BEFORE=kind   write to stdout before the handshake:
-//	                           "garbage" (one bad line) or "huge" (1 MiB, no newline)
+//	                           "garbage" (one bad line), "huge" (1 MiB, no newline)
+//	                           or "binary" (random bytes)
 //	FAULT_START_DELAY=dur      sleep before the handshake
 //	FAULT_CRASH_ON=method      panic inside that call (Check or IsPaired)
 //	FAULT_HANG_ON=method       never answer that call
@@ -13,7 +14,7 @@
 //	                           the host asks it to shut down
 //	FAULT_CHILDREN=n           start n children, each starting a grandchild
 //	                           that moves to its own session
-//	FAULT_STDERR=kind          after the handshake, write to the real stderr:
+//	FAULT_STDERR=kind          from the start, write to the real stderr:
 //	                           "flood" (many lines), "binary" (random junk),
 //	                           "longline" (one line without newline), 64 MiB in all
 //	FAULT_HUGE=n               Check answers with n bytes of metadata
@@ -24,6 +25,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"strconv"
@@ -41,11 +43,11 @@ func main() {
 	case "grandchild":
 		select {}
 	}
-	beforeHandshake()
-	spawnChildren()
 	if kind := os.Getenv("FAULT_STDERR"); kind != "" {
 		go hostileStderr(kind)
 	}
+	beforeHandshake()
+	spawnChildren()
 	ignoreShutdown := os.Getenv("FAULT_IGNORE_SHUTDOWN") != ""
 	if ignoreShutdown {
 		ignoreSignals()
@@ -82,6 +84,10 @@ func beforeHandshake() {
 		os.Stdout.WriteString("hello from a plugin that talks too much\n")
 	case "huge":
 		os.Stdout.Write([]byte(strings.Repeat("x", 1<<20)))
+	case "binary":
+		junk := make([]byte, 4096)
+		_, _ = rand.Read(junk)
+		os.Stdout.Write(junk)
 	}
 	if d, err := time.ParseDuration(os.Getenv("FAULT_START_DELAY")); err == nil {
 		time.Sleep(d)
