@@ -23,7 +23,10 @@ func Validate(ctx context.Context, path string, w io.Writer, log hclog.Logger) e
 	cfg, diags := config.Load(path)
 	opts := supervisor.Options{Logger: log}
 	for _, b := range cfg.Blocks() {
-		diags = append(diags, checkBlock(ctx, cfg.PluginDir, b, opts)...)
+		// A block without a plugin name was already reported by Load.
+		if b.Plugin != "" {
+			diags = append(diags, checkBlock(ctx, cfg.PluginDir, b, opts)...)
+		}
 	}
 	if len(diags) > 0 {
 		cfg.WriteDiagnostics(w, diags)
@@ -37,7 +40,7 @@ func Validate(ctx context.Context, path string, w io.Writer, log hclog.Logger) e
 // checkBlock checks one plugin block against its binary.
 func checkBlock(ctx context.Context, dir string, b *config.PluginBlock, opts supervisor.Options) hcl.Diagnostics {
 	if _, _, err := supervisor.Resolve(dir, b); err != nil {
-		return blockError(b, binarySummary(err), err)
+		return binaryError(dir, b, err)
 	}
 	info, err := supervisor.Probe(ctx, dir, b, opts)
 	if err != nil {
@@ -51,15 +54,28 @@ func checkBlock(ctx context.Context, dir string, b *config.PluginBlock, opts sup
 	return diags
 }
 
-// binarySummary names what is wrong with a plugin binary.
-func binarySummary(err error) string {
+// binaryError says what is wrong with the binary of b. A binary that
+// resolves once its pin is dropped has the wrong checksum.
+func binaryError(dir string, b *config.PluginBlock, err error) hcl.Diagnostics {
+	unpinned := *b
+	unpinned.SHA256 = ""
+	if _, sum, uerr := supervisor.Resolve(dir, &unpinned); uerr == nil && b.SHA256 != "" {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Plugin checksum mismatch",
+			Detail: fmt.Sprintf("The %s block pins sha256 %s, but the binary in plugin_dir has %s. "+
+				"Check where the binary came from; `gatehouse plugins hash %s` prints its checksum.",
+				b, b.SHA256, sum, b.Plugin),
+			Subject: b.DeclRange.Ptr(),
+		}}
+	}
 	switch {
 	case errors.Is(err, plugin.ErrNotFound):
-		return "Plugin binary not found"
+		return blockError(b, "Plugin binary not found", err)
 	case errors.Is(err, plugin.ErrDenied):
-		return "Plugin binary refused"
+		return blockError(b, "Plugin binary refused", err)
 	}
-	return "Invalid plugin binary"
+	return blockError(b, "Invalid plugin binary", err)
 }
 
 func blockError(b *config.PluginBlock, summary string, err error) hcl.Diagnostics {
