@@ -35,7 +35,7 @@ token once on stdout. Only the hash is stored: keep the token.`,
 			return err
 		},
 	}
-	mint.Flags().StringVar(&file, "file", "data/tokens.json", "tokens file of the token-auth block")
+	mint.Flags().StringVar(&file, "file", "data/tokens.jsonl", "tokens file of the token-auth block")
 	mint.Flags().StringVar(&user, "user", "", "user id the token authenticates")
 	mint.Flags().StringVar(&role, "role", "", "role of that user (admin, operator, channel, user or a configured role)")
 
@@ -54,7 +54,7 @@ token once on stdout. Only the hash is stored: keep the token.`,
 			return nil
 		},
 	}
-	revoke.Flags().StringVar(&file, "file", "data/tokens.json", "tokens file of the token-auth block")
+	revoke.Flags().StringVar(&file, "file", "data/tokens.jsonl", "tokens file of the token-auth block")
 	revoke.Flags().StringVar(&id, "id", "", "id of the token to revoke")
 	cmd.AddCommand(mint, revoke)
 	return cmd

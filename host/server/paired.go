@@ -25,20 +25,18 @@ func (s *Server) paired(w http.ResponseWriter, r *http.Request, c *call) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	enc := json.NewEncoder(w)
 	rc := http.NewResponseController(w)
 
-	w.Write([]byte("["))
-	first := true
+	sep := []byte("[")
 	for {
 		for _, pc := range page {
-			if !first {
-				w.Write([]byte(","))
-			}
-			first = false
-			if err := enc.Encode(pc); err != nil {
+			item, err := json.Marshal(pc)
+			if err != nil {
 				return s.abortStream(r, err)
 			}
+			w.Write(sep)
+			w.Write(item)
+			sep = []byte(",\n")
 		}
 		rc.Flush()
 		if next == "" {
@@ -48,6 +46,9 @@ func (s *Server) paired(w http.ResponseWriter, r *http.Request, c *call) error {
 		if err != nil {
 			return s.abortStream(r, err)
 		}
+	}
+	if len(sep) == 1 {
+		w.Write(sep) // an empty listing
 	}
 	w.Write([]byte("]\n"))
 	return nil
