@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,11 +95,16 @@ func randomHex(t testing.TB) string {
 // with SCAN, as the default user.
 func (b backend) allKeys(t *testing.T) []string {
 	t.Helper()
-	var keys []string
+	var (
+		mu   sync.Mutex // guards keys: ForEachMaster scans in parallel
+		keys []string
+	)
 	scan := func(ctx context.Context, c *redis.Client) error {
 		iter := c.Scan(ctx, 0, "*", 100).Iterator()
 		for iter.Next(ctx) {
+			mu.Lock()
 			keys = append(keys, iter.Val())
+			mu.Unlock()
 		}
 		return iter.Err()
 	}

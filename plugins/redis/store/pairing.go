@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -48,7 +49,8 @@ func (s *Store) generate(ctx context.Context, req plugin.CodeRequest, code strin
 	defer cancel()
 	k := s.keys
 	reply, err := generateScript.Run(ctx, s.rdb,
-		[]string{k.pending(req.ChannelType), k.pendingAll(), k.code(code), k.channel(req.ChannelType, req.ChannelID)},
+		[]string{k.pending(req.ChannelType), k.pendingAll(), k.code(code),
+			k.channel(req.ChannelType, req.ChannelID), k.pendingSeq()},
 		k.codePrefix(), code, req.ChannelType, req.ChannelID, req.UserName,
 		s.set.codeTTL.Milliseconds(), s.set.maxPending,
 	).Slice()
@@ -59,7 +61,7 @@ func (s *Store) generate(ctx context.Context, req plugin.CodeRequest, code strin
 	if status < 0 {
 		return plugin.PendingRequest{}, status, nil
 	}
-	pr, err := parseRequest(reply[1])
+	pr, _, err := parseRequest(reply[1])
 	return pr, status, err
 }
 
@@ -129,7 +131,7 @@ func (s *Store) consume(ctx context.Context, typ, code, userID, userName, actor,
 	if len(reply) != 5 {
 		return consumed{}, fmt.Errorf("%s code: malformed reply: %w", action, plugin.ErrInternal)
 	}
-	pr, err := parseRequest(reply[1])
+	pr, _, err := parseRequest(reply[1])
 	if err != nil {
 		return consumed{}, err
 	}
@@ -190,17 +192,24 @@ func (s *Store) ListPending(ctx context.Context, channelType string) ([]plugin.P
 		return nil, s.fail(ctx, "list pending", err)
 	}
 
-	out := make([]plugin.PendingRequest, 0, len(reply))
+	type ordered struct {
+		pr  plugin.PendingRequest
+		seq int64
+	}
+	all := make([]ordered, 0, len(reply))
 	for _, r := range reply {
-		pr, err := parseRequest(r)
+		pr, seq, err := parseRequest(r)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pr)
+		all = append(all, ordered{pr, seq})
 	}
-	slices.SortStableFunc(out, func(a, b plugin.PendingRequest) int {
-		return a.CreatedAt.Compare(b.CreatedAt)
-	})
+	slices.SortFunc(all, func(a, b ordered) int { return cmp.Compare(a.seq, b.seq) })
+
+	out := make([]plugin.PendingRequest, len(all))
+	for i, o := range all {
+		out[i] = o.pr
+	}
 	return out, nil
 }
 
@@ -292,19 +301,20 @@ func parsePaired(raw string) (plugin.PairedChannel, error) {
 	}, nil
 }
 
-// parseRequest decodes the HMGET reply of the Lua request() helper.
-func parseRequest(v any) (plugin.PendingRequest, error) {
+// parseRequest decodes the HMGET reply of the Lua request() helper: the
+// request and its sequence number, which orders requests by creation.
+func parseRequest(v any) (plugin.PendingRequest, int64, error) {
 	f, ok := v.([]any)
-	if !ok || len(f) != 6 {
-		return plugin.PendingRequest{}, fmt.Errorf("decode pending request: malformed reply: %w", plugin.ErrInternal)
+	if !ok || len(f) != 7 {
+		return plugin.PendingRequest{}, 0, fmt.Errorf("decode pending request: malformed reply: %w", plugin.ErrInternal)
 	}
 	str := func(i int) string { s, _ := f[i].(string); return s }
-	ms := func(i int) time.Time {
+	num := func(i int) int64 {
 		n, _ := strconv.ParseInt(str(i), 10, 64)
-		return time.UnixMilli(n)
+		return n
 	}
 	return plugin.PendingRequest{
 		Code: str(0), ChannelType: str(1), ChannelID: str(2), UserName: str(3),
-		CreatedAt: ms(4), ExpiresAt: ms(5),
-	}, nil
+		CreatedAt: time.UnixMilli(num(4)), ExpiresAt: time.UnixMilli(num(5)),
+	}, num(6), nil
 }

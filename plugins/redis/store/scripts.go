@@ -18,7 +18,7 @@ end
 
 local function request(key)
   return redis.call('HMGET', key, 'code', 'channel_type', 'channel_id',
-    'user_name', 'created_at', 'expires_at')
+    'user_name', 'created_at', 'expires_at', 'seq')
 end
 
 local function channel_field(typ, id)
@@ -44,7 +44,8 @@ end
 
 // generateScript opens a request or returns the channel's open one.
 //
-// KEYS: pending:<type>, pending, code:<candidate>, chan:<channel>
+// KEYS: pending:<type>, pending, code:<candidate>, chan:<channel>,
+// seq:pending (orders requests opened within one millisecond)
 // ARGV: code prefix, candidate, type, channel id, user name, ttl ms, cap
 // Reply: {0, request} new, {1, request} reused, {-1} cap, {-2} collision.
 var generateScript = redis.NewScript(luaPrelude + `
@@ -72,7 +73,7 @@ end
 local exp = now + tonumber(ARGV[6])
 redis.call('HSET', KEYS[3], 'code', ARGV[2], 'channel_type', ARGV[3],
   'channel_id', ARGV[4], 'user_name', ARGV[5], 'created_at', now,
-  'expires_at', exp)
+  'expires_at', exp, 'seq', redis.call('INCR', KEYS[5]))
 redis.call('PEXPIREAT', KEYS[3], exp)
 if ARGV[4] ~= '' then
   redis.call('SET', KEYS[4], ARGV[2], 'PXAT', exp)

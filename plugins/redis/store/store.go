@@ -8,6 +8,7 @@
 //	P{pairing}:chan:<n>:<type>:<id>     open code of a channel, PX TTL
 //	P{pairing}:pending:<type>           zset of open codes of a type by expiry
 //	P{pairing}:pending                  zset of all open codes by expiry
+//	P{pairing}:seq:pending              counter ordering requests by creation
 //	P{pairing}:paired                   hash <n>:<type>:<id> -> channel JSON
 //	P{pairing}:paired:index             zset of the same fields, score 0, by lex
 //	P{pairing}:audit                    stream of audit records, IDs <seq>-0
@@ -171,6 +172,7 @@ func (k keys) code(c string) string      { return k.codePrefix() + c }
 func (k keys) chanPrefix() string        { return k.pairing("chan:") }
 func (k keys) pendingAll() string        { return k.pairing("pending") }
 func (k keys) pending(typ string) string { return k.pairing("pending:" + typ) }
+func (k keys) pendingSeq() string        { return k.pairing("seq:pending") }
 func (k keys) paired() string            { return k.pairing("paired") }
 func (k keys) pairedIndex() string       { return k.pairing("paired:index") }
 func (k keys) audit() string             { return k.pairing("audit") }
