@@ -9,6 +9,10 @@ import (
 	"github.com/gatehouse/gatehouse/plugin"
 )
 
+// DefaultChannelType is the channel type of a request that names none, as
+// in the protocol's generate_code(channel_type="unknown").
+const DefaultChannelType = "unknown"
+
 // OpenRequest is the body of POST /v1/pairing/requests.
 type OpenRequest struct {
 	ChannelType string `json:"channel_type"`
@@ -61,8 +65,8 @@ func (s *Server) openRequest(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := required([2]string{"channel_type", in.ChannelType}); err != nil {
-		return err
+	if in.ChannelType == "" {
+		in.ChannelType = DefaultChannelType
 	}
 	pr, reused, err := c.backend.Pairing().GenerateCode(r.Context(), plugin.CodeRequest{
 		ChannelType: in.ChannelType, ChannelID: in.ChannelID, UserName: in.UserName,
