@@ -126,6 +126,7 @@ func (g *gateway) serve(ctx context.Context, l config.Listener) error {
 		return fmt.Errorf("listen on %s: %w", l.Address, err)
 	}
 	hs := httpServer(l, g.srv, g.log)
+	hs.RegisterOnShutdown(g.srv.Close)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	g.log.Info("listening", "address", ln.Addr().String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/gatehouse/gatehouse/host/config"
@@ -32,6 +33,11 @@ func (g *gateway) reload(ctx context.Context) error {
 	}
 	if cfg.Listener != g.cfg.Listener {
 		g.log.Warn("listener settings change only on restart", "address", g.cfg.Listener.Address)
+	}
+	// TODO(lead): rebuild forward auth, routes, cache and limits on
+	// reload; until then an operator who edits them must restart.
+	if !reflect.DeepEqual(cfg.Edge, g.cfg.Edge) {
+		g.log.Warn("forward_auth, route, auth_cache and rate_limit settings change only on restart")
 	}
 
 	// The new set outlives the request that asked for it.

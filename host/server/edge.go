@@ -103,6 +103,14 @@ func (s *Server) edgeRoutes() {
 	}
 }
 
+// Close ends what the server runs beside its handlers: open event
+// streams. Call it when the HTTP server shuts down.
+func (s *Server) Close() {
+	if b := s.opts.Edge.Events; b != nil {
+		b.Close()
+	}
+}
+
 // edge wraps the mux: rate limits for logins and approvals, then the
 // proxied routes for requests no API route serves.
 func (s *Server) edge(mux http.Handler) http.Handler {
