@@ -26,5 +26,13 @@ generate:
 		--go-grpc_out=. --go-grpc_opt=module=github.com/gatehouse/gatehouse \
 		shared/proto/gatehouse/v1/*.proto
 
+# bench runs the side-by-side benchmark suite and prints one table (see
+# BENCHMARKS.md); BENCHFLAGS=-quick makes a short run.
+bench:
+	@mkdir -p $(BIN)
+	$(GO) test -c -o $(BIN)/gatehouse-bench.test ./bench
+	./$(BIN)/gatehouse-bench.test -test.run '^$$' -test.bench . -test.benchtime 1s \
+		-test.timeout 30m $(BENCHFLAGS)
+
 clean:
 	rm -rf $(BIN)
