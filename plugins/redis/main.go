@@ -8,5 +8,6 @@ import (
 )
 
 func main() {
+	store.SetClientLogger(plugin.Logger())
 	plugin.Serve(store.ServeConfig())
 }

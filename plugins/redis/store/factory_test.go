@@ -40,7 +40,7 @@ func wireFactory(b backend) storetest.Factory {
 }
 
 // connect serves the plugin in process and configures it for p.
-func connect(t *testing.T, p plugin.Protocol, raw []byte) *plugin.Client {
+func connect(t testing.TB, p plugin.Protocol, raw []byte) *plugin.Client {
 	t.Helper()
 	c := plugintest.Connect(t, ServeConfig())
 	if err := c.Configure(t.Context(), p, "test", raw); err != nil {
