@@ -122,7 +122,31 @@ func (c *Config) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
 	}
 	sorted := slices.Clone(diags)
 	slices.SortStableFunc(sorted, compareDiagnostics)
-	return hcl.NewDiagnosticTextWriter(w, files, 0, false).WriteDiagnostics(sorted)
+	text := hcl.NewDiagnosticTextWriter(w, files, 0, false)
+	for _, d := range sorted {
+		if err := writePosition(w, d); err != nil {
+			return err
+		}
+		if err := text.WriteDiagnostic(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePosition writes the one-line form of d, "file:line:col: error:
+// summary", which editors and scripts can jump to.
+func writePosition(w io.Writer, d *hcl.Diagnostic) error {
+	if d.Subject == nil {
+		return nil
+	}
+	sev := "error"
+	if d.Severity == hcl.DiagWarning {
+		sev = "warning"
+	}
+	_, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", d.Subject.Filename,
+		d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary)
+	return err
 }
 
 // compareDiagnostics orders diagnostics by file and position; those
