@@ -54,6 +54,7 @@ type Redis struct {
 	PID int
 
 	conf   string
+	args   []string // after the config file, e.g. --sentinel
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
@@ -110,7 +111,7 @@ func redisConfig(dir string, port, busPort int, opts RedisOptions) string {
 }
 
 func (r *Redis) start() error {
-	r.cmd = exec.Command(RedisServerBinary, r.conf)
+	r.cmd = exec.Command(RedisServerBinary, append([]string{r.conf}, r.args...)...)
 	r.cmd.Dir = r.Dir
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := r.cmd.Start(); err != nil {
@@ -265,6 +266,37 @@ func (r *Redis) waitClusterOK() error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("redis cluster node %s not ok after %v:\n%s", r.Addr, redisReadyTimeout, out)
+}
+
+// StartRedisSentinel starts a Sentinel on a free loopback port that
+// monitors primary under masterName, and waits until it knows the
+// primary's address. It is stopped when the test ends.
+func StartRedisSentinel(t testing.TB, primary *Redis, masterName string) *Redis {
+	t.Helper()
+	r := &Redis{Dir: t.TempDir(), args: []string{"--sentinel"}}
+	port, _ := redisFreePorts(t)
+	r.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	r.conf = filepath.Join(r.Dir, "sentinel.conf")
+	host, pport, _ := net.SplitHostPort(primary.Addr)
+	conf := fmt.Sprintf("bind 127.0.0.1\nport %d\nprotected-mode no\ndir %s\nlogfile %s\n"+
+		"sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 5000\n",
+		port, r.Dir, filepath.Join(r.Dir, "redis.log"), masterName, host, pport, masterName)
+	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
+		t.Fatalf("write sentinel config: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Stop(); err != nil {
+			t.Logf("stop sentinel %s: %v", r.Addr, err)
+		}
+	})
+	if err := r.start(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.CLI("sentinel", "get-master-addr-by-name", masterName)
+	if err != nil || !strings.Contains(out, pport) {
+		t.Fatalf("sentinel does not know %s: %v %s", masterName, err, out)
+	}
+	return r
 }
 
 // redisFreePorts returns a free loopback port for clients and another for

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/gatehouse/gatehouse/plugin"
 
 	"github.com/gatehouse/gatehouse/plugin/storetest"
@@ -39,4 +40,24 @@ func TestSemantics(t *testing.T) {
 	b := standalone(t)
 	t.Run("Direct", func(t *testing.T) { semantics(t, directFactory(b)) })
 	t.Run("Wire", func(t *testing.T) { semantics(t, wireFactory(b)) })
+}
+
+// TestConformanceSentinel runs the kit in process through a Sentinel
+// that names the primary.
+func TestConformanceSentinel(t *testing.T) {
+	primary := testenv.StartRedis(t, testenv.RedisOptions{})
+	sentinel := testenv.StartRedisSentinel(t, primary, "gatehouse")
+	b := newBackend(t, "sentinel", []string{primary.Addr}, "", "")
+	factory := func(t *testing.T, opts storetest.Options) func() storetest.Stores {
+		cfg := kitConfig(t, b, opts)
+		cfg.Addresses, cfg.MasterName = []string{sentinel.Addr}, "gatehouse"
+		return func() storetest.Stores {
+			s := open(t, cfg)
+			return storetest.Stores{Pairing: s, Sessions: s}
+		}
+	}
+	storetest.Run(t, factory)
+	if keys := b.allKeys(t); len(keys) == 0 {
+		t.Error("no keys on the primary after the kit ran through the Sentinel")
+	}
 }
