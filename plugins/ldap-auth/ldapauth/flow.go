@@ -89,11 +89,39 @@ func (a *Auth) searchThenBind(ctx context.Context, sv *server, login, password s
 		a.bindAs(bl.c, a.dummyDN, password)
 		return p, entryCount(len(entries)), nil
 	}
-	entry := entries[0]
-	if denial, fault = a.bindAs(bl.c, entry.DN, password); denial != "" || fault != nil {
-		return p, denial, fault
+	return a.bindAndRead(sl.c, bl.c, entries[0], login, password)
+}
+
+// found is the outcome of reading a user's groups.
+type found struct {
+	p      plugin.Principal
+	denial string
+	fault  error
+}
+
+// bindAndRead checks the password on the bind connection while the
+// search connection reads the user's groups: the group search does not
+// depend on the password, so a login waits for two round trips to the
+// directory instead of three. The groups are dropped unless the bind
+// succeeds, and a wrong password still costs exactly one bind.
+func (a *Auth) bindAndRead(search, bind *ldap.Conn, entry *ldap.Entry, login, password string) (plugin.Principal, string, error) {
+	groups := make(chan found, 1)
+	go func() {
+		var f found
+		f.p, f.denial, f.fault = a.principal(search, entry, login)
+		if f.fault != nil {
+			// Keep a failed connection out of the pool even when the
+			// bind's denial is what the caller hears.
+			search.Close()
+		}
+		groups <- f
+	}()
+	denial, fault := a.bindAs(bind, entry.DN, password)
+	f := <-groups
+	if denial != "" || fault != nil {
+		return plugin.Principal{}, denial, fault
 	}
-	return a.principal(sl.c, entry, login)
+	return f.p, f.denial, f.fault
 }
 
 // bindThenRead binds with a name built from the login (direct or UPN),
