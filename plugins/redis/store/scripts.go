@@ -78,8 +78,13 @@ redis.call('PEXPIREAT', KEYS[3], exp)
 if ARGV[4] ~= '' then
   redis.call('SET', KEYS[4], ARGV[2], 'PXAT', exp)
 end
-redis.call('ZADD', KEYS[1], exp, ARGV[2])
-redis.call('ZADD', KEYS[2], exp, ARGV[2])
+for i = 1, 2 do
+  redis.call('ZADD', KEYS[i], exp, ARGV[2])
+  -- An index outlives its last request by nothing: no stale keys stay.
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[6]) then
+    redis.call('PEXPIREAT', KEYS[i], exp)
+  end
+end
 return {0, request(KEYS[3])}
 `)
 

@@ -19,7 +19,10 @@
 // type/id pair unambiguous. Every pairing key carries the hash tag
 // {pairing}, so the Lua scripts that touch several of them run on one
 // Cluster slot; sessions are single keys and spread over the Cluster.
-// Nothing is ever listed with KEYS: listings read the sorted sets.
+// Nothing is ever listed with KEYS: listings read the sorted sets. The
+// pending indexes expire with their last request, so an idle store keeps
+// only its pairings, the audit stream and two counters. Redis 6.2 or
+// later is required (SET PXAT, ZRANGE BYLEX, exclusive XRANGE).
 //
 // Every call is bounded by dial_timeout + write_timeout + read_timeout,
 // also when the server stops answering mid-command. A lost connection
