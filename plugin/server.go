@@ -43,23 +43,37 @@ func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.C
 		return nil, ToStatus(fmt.Errorf("plugin already configured for %s: %w", s.protocol, ErrConflict))
 	}
 	p := fromProtocol(req.Protocol)
-	raw := json.RawMessage(req.ConfigJson)
-	var err error
-	switch {
-	case p == ProtocolAuth && s.cfg.Auth != nil:
-		s.auth, err = s.cfg.Auth(ctx, raw)
-	case p == ProtocolPairing && s.cfg.Pairing != nil:
-		s.pairing, err = s.cfg.Pairing(ctx, raw)
-	case p == ProtocolSession && s.cfg.Sessions != nil:
-		s.sessions, err = s.cfg.Sessions(ctx, raw)
-	default:
-		err = fmt.Errorf("plugin %s does not serve protocol %v: %w", s.cfg.Name, req.Protocol, ErrUnimplemented)
-	}
-	if err != nil {
+	if err := s.build(ctx, p, json.RawMessage(req.ConfigJson)); err != nil {
 		return nil, ToStatus(fmt.Errorf("configure %s: %w", p, err))
 	}
 	s.protocol = p
 	return &pb.ConfigureResponse{}, nil
+}
+
+// build runs the author's constructor for p and keeps what it returns
+// only on success, so a failed constructor leaves nothing to close.
+func (s *server) build(ctx context.Context, p Protocol, raw json.RawMessage) error {
+	switch {
+	case p == ProtocolAuth && s.cfg.Auth != nil:
+		a, err := s.cfg.Auth(ctx, raw)
+		if err == nil {
+			s.auth = a
+		}
+		return err
+	case p == ProtocolPairing && s.cfg.Pairing != nil:
+		pr, err := s.cfg.Pairing(ctx, raw)
+		if err == nil {
+			s.pairing = pr
+		}
+		return err
+	case p == ProtocolSession && s.cfg.Sessions != nil:
+		ss, err := s.cfg.Sessions(ctx, raw)
+		if err == nil {
+			s.sessions = ss
+		}
+		return err
+	}
+	return fmt.Errorf("plugin %s does not serve protocol %q: %w", s.cfg.Name, p, ErrUnimplemented)
 }
 
 // close releases the configured implementation.
