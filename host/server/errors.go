@@ -9,35 +9,28 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/gatehouse/gatehouse/host/internal/apierr"
 	"github.com/gatehouse/gatehouse/host/supervisor"
 	"github.com/gatehouse/gatehouse/plugin"
 )
 
-// Error codes of the HTTP API. They are stable: clients may rely on them.
+// Error codes of the HTTP API; see package apierr.
 const (
-	CodeInvalidRequest   = "invalid_request"
-	CodeUnauthenticated  = "unauthenticated"
-	CodeForbidden        = "forbidden"
-	CodeNotFound         = "not_found"
-	CodeConflict         = "conflict"
-	CodeTooManyPending   = "too_many_pending"
-	CodeUnavailable      = "unavailable"
-	CodePayloadTooLarge  = "payload_too_large"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeNotImplemented   = "not_implemented"
-	CodeInternal         = "internal"
+	CodeInvalidRequest   = apierr.CodeInvalidRequest
+	CodeUnauthenticated  = apierr.CodeUnauthenticated
+	CodeForbidden        = apierr.CodeForbidden
+	CodeNotFound         = apierr.CodeNotFound
+	CodeConflict         = apierr.CodeConflict
+	CodeTooManyPending   = apierr.CodeTooManyPending
+	CodeUnavailable      = apierr.CodeUnavailable
+	CodePayloadTooLarge  = apierr.CodeTooLarge
+	CodeMethodNotAllowed = apierr.CodeMethodNotAllowed
+	CodeNotImplemented   = apierr.CodeNotImplemented
+	CodeInternal         = apierr.CodeInternal
 )
 
 // ErrorBody is the JSON body of every error response.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail carries a stable code and a message a person can act on.
-type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+type ErrorBody = apierr.Body
 
 // apiError is an error with the HTTP status and code it is answered with.
 type apiError struct {
@@ -101,7 +94,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeError(w http.ResponseWriter, ae *apiError) {
-	writeJSON(w, ae.status, ErrorBody{Error: ErrorDetail{Code: ae.code, Message: ae.message}})
+	apierr.Write(w, ae.status, ae.code, ae.message)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -8,16 +8,23 @@ import (
 	"net/http"
 )
 
-// Stable error codes written by the edge packages.
+// Stable error codes of the HTTP API, shared by the server and the edge
+// packages. Clients may rely on them.
 const (
-	CodeUnauthenticated = "unauthenticated"
-	CodeForbidden       = "forbidden"
-	CodeRateLimited     = "rate_limited"
-	CodeBadGateway      = "bad_gateway"
-	CodeGatewayTimeout  = "gateway_timeout"
-	CodeNotFound        = "not_found"
-	CodeUnavailable     = "unavailable"
-	CodeTooLarge        = "payload_too_large"
+	CodeInvalidRequest   = "invalid_request"
+	CodeUnauthenticated  = "unauthenticated"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeConflict         = "conflict"
+	CodeTooManyPending   = "too_many_pending"
+	CodeRateLimited      = "rate_limited"
+	CodeUnavailable      = "unavailable"
+	CodeTooLarge         = "payload_too_large"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeNotImplemented   = "not_implemented"
+	CodeBadGateway       = "bad_gateway"
+	CodeGatewayTimeout   = "gateway_timeout"
+	CodeInternal         = "internal"
 )
 
 // Body is the JSON shape of an error response.
