@@ -90,9 +90,9 @@ import (
 
 // Input limits every store enforces; see the package documentation.
 const (
-	MaxIDBytes        = 256
-	MaxLabelBytes     = 1024
-	MaxPrincipalBytes = 64 << 10
+	MaxIDBytes        = plugin.MaxIDBytes
+	MaxLabelBytes     = plugin.MaxLabelBytes
+	MaxPrincipalBytes = plugin.MaxPrincipalBytes
 )
 
 // Options configure the backend a Factory opens.

@@ -19,8 +19,8 @@ const maxCodeDraws = 8
 
 // GenerateCode implements plugin.Pairing.
 func (s *Store) GenerateCode(ctx context.Context, req plugin.CodeRequest) (plugin.PendingRequest, bool, error) {
-	err := validate("generate code", need("channel type", req.ChannelType),
-		ident("channel id", req.ChannelID), text("user name", req.UserName))
+	err := validate("generate code", plugin.RequiredID("channel type", req.ChannelType),
+		plugin.ID("channel id", req.ChannelID), plugin.Label("user name", req.UserName))
 	if err != nil {
 		return plugin.PendingRequest{}, false, err
 	}
@@ -67,8 +67,8 @@ func (s *Store) generate(ctx context.Context, req plugin.CodeRequest, code strin
 
 // Approve implements plugin.Pairing.
 func (s *Store) Approve(ctx context.Context, a plugin.Approval) (plugin.PairedChannel, error) {
-	err := validate("approve", need("channel type", a.ChannelType), ident("user id", a.UserID),
-		text("user name", a.UserName), ident("actor", a.Actor))
+	err := validate("approve", plugin.RequiredID("channel type", a.ChannelType), plugin.ID("user id", a.UserID),
+		plugin.Label("user name", a.UserName), plugin.ID("actor", a.Actor))
 	if err != nil {
 		return plugin.PairedChannel{}, err
 	}
@@ -87,7 +87,7 @@ func (s *Store) Approve(ctx context.Context, a plugin.Approval) (plugin.PairedCh
 
 // Deny implements plugin.Pairing.
 func (s *Store) Deny(ctx context.Context, d plugin.Denial) (plugin.PendingRequest, error) {
-	if err := validate("deny", need("channel type", d.ChannelType), ident("actor", d.Actor)); err != nil {
+	if err := validate("deny", plugin.RequiredID("channel type", d.ChannelType), plugin.ID("actor", d.Actor)); err != nil {
 		return plugin.PendingRequest{}, err
 	}
 	reply, err := s.consume(ctx, d.ChannelType, d.Code, "", "", d.Actor, plugin.ActionDenied)
@@ -143,7 +143,7 @@ func (s *Store) consume(ctx context.Context, typ, code, userID, userName, actor,
 
 // IsPaired implements plugin.Pairing.
 func (s *Store) IsPaired(ctx context.Context, channelID, channelType string) (bool, error) {
-	if err := validate("is paired", need("channel id", channelID), need("channel type", channelType)); err != nil {
+	if err := validate("is paired", plugin.RequiredID("channel id", channelID), plugin.RequiredID("channel type", channelType)); err != nil {
 		return false, err
 	}
 	ctx, cancel := s.bound(ctx)
@@ -158,8 +158,8 @@ func (s *Store) IsPaired(ctx context.Context, channelID, channelType string) (bo
 
 // Revoke implements plugin.Pairing.
 func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
-	err := validate("revoke", need("channel id", r.ChannelID), need("channel type", r.ChannelType),
-		ident("actor", r.Actor))
+	err := validate("revoke", plugin.RequiredID("channel id", r.ChannelID), plugin.RequiredID("channel type", r.ChannelType),
+		plugin.ID("actor", r.Actor))
 	if err != nil {
 		return false, err
 	}
@@ -178,7 +178,7 @@ func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
 
 // ListPending implements plugin.Pairing.
 func (s *Store) ListPending(ctx context.Context, channelType string) ([]plugin.PendingRequest, error) {
-	if err := validate("list pending", ident("channel type", channelType)); err != nil {
+	if err := validate("list pending", plugin.ID("channel type", channelType)); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.bound(ctx)
@@ -250,7 +250,7 @@ func parseCursor(cursor string) (string, error) {
 	field := string(raw)
 	n, rest, ok := strings.Cut(field, ":")
 	size, err := strconv.Atoi(n)
-	if !ok || err != nil || size <= 0 || size > maxIDBytes || len(rest) < size+2 ||
+	if !ok || err != nil || size <= 0 || size > plugin.MaxIDBytes || len(rest) < size+2 ||
 		rest[size] != ':' || channelField(rest[:size], rest[size+1:]) != field {
 		return "", bad
 	}

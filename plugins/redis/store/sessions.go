@@ -25,7 +25,7 @@ type session struct {
 // Bind implements plugin.Sessions. A binding that has already expired
 // removes any earlier one.
 func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expiresAt time.Time) error {
-	err := validate("bind session", need("key", key), need("user id", p.UserID), ident("role", p.Role))
+	err := validate("bind session", plugin.RequiredID("key", key), plugin.RequiredID("user id", p.UserID), plugin.ID("role", p.Role))
 	if err != nil {
 		return err
 	}
@@ -36,8 +36,8 @@ func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expire
 	if err != nil {
 		return fmt.Errorf("bind session: %v: %w", err, plugin.ErrInvalid)
 	}
-	if len(raw) > maxPrincipalBytes {
-		return fmt.Errorf("bind session: principal is longer than %d bytes: %w", maxPrincipalBytes, plugin.ErrInvalid)
+	if len(raw) > plugin.MaxPrincipalBytes {
+		return fmt.Errorf("bind session: principal is longer than %d bytes: %w", plugin.MaxPrincipalBytes, plugin.ErrInvalid)
 	}
 
 	ctx, cancel := s.bound(ctx)
@@ -55,7 +55,7 @@ func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expire
 
 // Lookup implements plugin.Sessions.
 func (s *Store) Lookup(ctx context.Context, key string) (plugin.Principal, time.Time, error) {
-	if err := validate("lookup session", need("key", key)); err != nil {
+	if err := validate("lookup session", plugin.RequiredID("key", key)); err != nil {
 		return plugin.Principal{}, time.Time{}, err
 	}
 	ctx, cancel := s.bound(ctx)
@@ -81,7 +81,7 @@ func (s *Store) Lookup(ctx context.Context, key string) (plugin.Principal, time.
 
 // Delete implements plugin.Sessions.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	if err := validate("delete session", need("key", key)); err != nil {
+	if err := validate("delete session", plugin.RequiredID("key", key)); err != nil {
 		return false, err
 	}
 	ctx, cancel := s.bound(ctx)

@@ -17,7 +17,7 @@ import (
 func (s *Store) Approve(ctx context.Context, a plugin.Approval) (plugin.PairedChannel, error) {
 	code, err := s.checkDecision(a.ChannelType, a.Code, a.Actor)
 	if err == nil {
-		err = check(id("user id", a.UserID, false), label("user name", a.UserName))
+		err = plugin.CheckFields(plugin.ID("user id", a.UserID), plugin.Label("user name", a.UserName))
 	}
 	if err != nil {
 		return plugin.PairedChannel{}, fmt.Errorf("approve: %w", err)
@@ -102,7 +102,7 @@ func (s *Store) Deny(ctx context.Context, d plugin.Denial) (plugin.PendingReques
 // checkDecision validates the fields approvals and denials share and
 // returns the normalised code.
 func (s *Store) checkDecision(channelType, code, actor string) (string, error) {
-	if err := check(id("channel type", channelType, true), id("actor", actor, false)); err != nil {
+	if err := plugin.CheckFields(plugin.RequiredID("channel type", channelType), plugin.ID("actor", actor)); err != nil {
 		return "", err
 	}
 	return plugin.NormalizeCode(code)
@@ -111,10 +111,10 @@ func (s *Store) checkDecision(channelType, code, actor string) (string, error) {
 // Revoke removes the pairing of a channel and reports whether there was
 // one. Only an actual removal is audited.
 func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
-	err := check(
-		id("channel id", r.ChannelID, true),
-		id("channel type", r.ChannelType, true),
-		id("actor", r.Actor, false),
+	err := plugin.CheckFields(
+		plugin.RequiredID("channel id", r.ChannelID),
+		plugin.RequiredID("channel type", r.ChannelType),
+		plugin.ID("actor", r.Actor),
 	)
 	if err != nil {
 		return false, fmt.Errorf("revoke: %w", err)
@@ -141,7 +141,7 @@ func (s *Store) Revoke(ctx context.Context, r plugin.Revocation) (bool, error) {
 
 // IsPaired reports whether the channel is paired. Note the argument order.
 func (s *Store) IsPaired(ctx context.Context, channelID, channelType string) (bool, error) {
-	if err := check(id("channel id", channelID, true), id("channel type", channelType, true)); err != nil {
+	if err := plugin.CheckFields(plugin.RequiredID("channel id", channelID), plugin.RequiredID("channel type", channelType)); err != nil {
 		return false, fmt.Errorf("is paired: %w", err)
 	}
 	var one int

@@ -19,12 +19,12 @@ const (
 )
 
 // maxCursorBytes refuses absurd cursors before decoding them.
-const maxCursorBytes = 4 * maxIDBytes
+const maxCursorBytes = 4 * plugin.MaxIDBytes
 
 // ListPending returns the open requests, of one channel type when
 // channelType is not empty, oldest first.
 func (s *Store) ListPending(ctx context.Context, channelType string) ([]plugin.PendingRequest, error) {
-	if err := check(id("channel type", channelType, false)); err != nil {
+	if err := plugin.CheckFields(plugin.ID("channel type", channelType)); err != nil {
 		return nil, fmt.Errorf("list pending: %w", err)
 	}
 	query := `SELECT ` + pendingColumns + ` FROM pending WHERE expires_at > ?`

@@ -19,10 +19,10 @@ const pendingColumns = `code, channel_type, channel_id, user_name, created_at, e
 // GenerateCode opens a request for req's channel, or returns the channel's
 // open request with reused set. Expired requests are swept first.
 func (s *Store) GenerateCode(ctx context.Context, req plugin.CodeRequest) (plugin.PendingRequest, bool, error) {
-	err := check(
-		id("channel type", req.ChannelType, true),
-		id("channel id", req.ChannelID, false),
-		label("user name", req.UserName),
+	err := plugin.CheckFields(
+		plugin.RequiredID("channel type", req.ChannelType),
+		plugin.ID("channel id", req.ChannelID),
+		plugin.Label("user name", req.UserName),
 	)
 	if err != nil {
 		return plugin.PendingRequest{}, false, err

@@ -39,7 +39,7 @@ func (s *Store) Bind(ctx context.Context, key string, p plugin.Principal, expire
 
 // checkBinding validates a binding and returns the principal as JSON.
 func checkBinding(key string, p plugin.Principal, expiresAt time.Time) (string, error) {
-	err := check(id("session key", key, true), id("user id", p.UserID, true), id("role", p.Role, false))
+	err := plugin.CheckFields(plugin.RequiredID("session key", key), plugin.RequiredID("user id", p.UserID), plugin.ID("role", p.Role))
 	if err != nil {
 		return "", err
 	}
@@ -50,8 +50,8 @@ func checkBinding(key string, p plugin.Principal, expiresAt time.Time) (string, 
 	if err != nil {
 		return "", fmt.Errorf("encode principal: %v: %w", err, plugin.ErrInvalid)
 	}
-	if len(doc) > maxPrincipalBytes {
-		return "", fmt.Errorf("principal is longer than %d bytes: %w", maxPrincipalBytes, plugin.ErrInvalid)
+	if len(doc) > plugin.MaxPrincipalBytes {
+		return "", fmt.Errorf("principal is longer than %d bytes: %w", plugin.MaxPrincipalBytes, plugin.ErrInvalid)
 	}
 	return string(doc), nil
 }
@@ -72,7 +72,7 @@ func (s *Store) maybeSweep(ctx context.Context, tx *sql.Tx, now time.Time) error
 // Lookup returns the principal bound to key and its expiry, or
 // ErrNotFound when there is none or it has expired.
 func (s *Store) Lookup(ctx context.Context, key string) (plugin.Principal, time.Time, error) {
-	if err := check(id("session key", key, true)); err != nil {
+	if err := plugin.CheckFields(plugin.RequiredID("session key", key)); err != nil {
 		return plugin.Principal{}, time.Time{}, fmt.Errorf("lookup: %w", err)
 	}
 	var doc string
@@ -95,7 +95,7 @@ func (s *Store) Lookup(ctx context.Context, key string) (plugin.Principal, time.
 // Delete removes the binding of key and reports whether a live one
 // existed; an expired binding is removed too but reported as absent.
 func (s *Store) Delete(ctx context.Context, key string) (bool, error) {
-	if err := check(id("session key", key, true)); err != nil {
+	if err := plugin.CheckFields(plugin.RequiredID("session key", key)); err != nil {
 		return false, fmt.Errorf("delete: %w", err)
 	}
 	var live bool
