@@ -18,6 +18,12 @@ import (
 // when the host does not say otherwise.
 const DefaultMaxMessageBytes = 16 << 20
 
+// FlowWindowBytes is the fixed gRPC flow-control window of each stream
+// and connection between host and plugin. A fixed window turns off
+// gRPC's bandwidth probe, which would otherwise send a PING frame each
+// way on most calls; on a local socket the probe finds nothing to tune.
+const FlowWindowBytes = 1 << 20
+
 // ServeConfig describes a plugin binary. Set a constructor for each
 // protocol the binary serves; each builds one instance from the JSON form
 // of the operator's config block (see DecodeConfig).
@@ -59,7 +65,8 @@ func Serve(cfg ServeConfig) {
 			shared.ProtocolVersion: {shared.PluginName: &grpcPlugin{server: s}},
 		},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(limit), grpc.MaxSendMsgSize(limit))
+			opts = append(opts, grpc.MaxRecvMsgSize(limit), grpc.MaxSendMsgSize(limit),
+				grpc.InitialWindowSize(FlowWindowBytes), grpc.InitialConnWindowSize(FlowWindowBytes))
 			return grpc.NewServer(opts...)
 		},
 		Logger: Logger(),

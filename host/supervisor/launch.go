@@ -87,8 +87,14 @@ func (l *launcher) clientConfig(in *instance) *goplugin.ClientConfig {
 		SyncStdout:       sync,
 		SyncStderr:       sync,
 		UnixSocketConfig: &goplugin.UnixSocketConfig{TempDir: l.sockDir},
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(limit), grpc.MaxCallSendMsgSize(limit))},
+		GRPCDialOptions: []grpc.DialOption{
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(limit), grpc.MaxCallSendMsgSize(limit)),
+			// Fixed flow-control windows turn off gRPC's bandwidth probe,
+			// which costs a PING frame each way on most calls of a local
+			// socket.
+			grpc.WithInitialWindowSize(plugin.FlowWindowBytes),
+			grpc.WithInitialConnWindowSize(plugin.FlowWindowBytes),
+		},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
 			r := newProcRunner(l.command(spec.Env), l.out, l.log)
 			in.proc.Store(r)
