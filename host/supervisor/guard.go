@@ -24,7 +24,7 @@ func (p *Plugin) call(ctx context.Context, method string, f func(context.Context
 		cctx, cancel := context.WithTimeout(ctx, p.set.call)
 		err = f(cctx, in.rpc)
 		cancel()
-		err = p.callError(method, err)
+		err = p.callError(ctx, method, err)
 	}
 	p.metrics.observe(p.key, method, start, err)
 	return err
@@ -32,11 +32,16 @@ func (p *Plugin) call(ctx context.Context, method string, f func(context.Context
 
 // callError names the plugin and method, and tells a message over the
 // size limit apart from the store's own "too many pending requests",
-// which shares its gRPC code.
-func (p *Plugin) callError(method string, err error) error {
+// which shares its gRPC code. A call canceled while the caller's ctx is
+// still live was cut by the plugin going away: gRPC cancels the calls of
+// a connection that the supervisor closes after a crash, and that is the
+// plugin being unavailable, not the caller giving up.
+func (p *Plugin) callError(ctx context.Context, method string, err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, plugin.ErrCanceled) && ctx.Err() == nil:
+		return fmt.Errorf("plugin %s: %s: call cut short (%v): %w", p.key, method, err, ErrNotReady)
 	case errors.Is(err, plugin.ErrTooManyPending) && strings.Contains(err.Error(), "message larger than max"):
 		return fmt.Errorf("plugin %s: %s: %s (limit %d bytes): %w",
 			p.key, method, firstLine(err.Error(), 200), p.set.maxMessage, ErrMessageTooLarge)
