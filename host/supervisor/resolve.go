@@ -103,3 +103,17 @@ func checkPin(path, sum, pin string) error {
 	}
 	return nil
 }
+
+// unchanged reports an error when the binary at path no longer has the
+// sha256 sum it had when it was resolved.
+func unchanged(path, sum string) error {
+	now, err := checkBinary(path, path)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(now), []byte(sum)) != 1 {
+		return fmt.Errorf("plugin binary %q changed on disk (sha256 %s, resolved as %s); reload to run it: %w",
+			path, now, sum, plugin.ErrDenied)
+	}
+	return nil
+}

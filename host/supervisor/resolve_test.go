@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/host/config"
@@ -81,4 +82,47 @@ func TestProbe(t *testing.T) {
 		t.Errorf("Probe() = %+v, want the fault plugin's info", info)
 	}
 	waitGone(t, marker)
+}
+
+// TestRestartRunsOnlyTheResolvedBinary replaces a pinned plugin's binary
+// on disk and crashes the plugin: the restart must not run the new file.
+func TestRestartRunsOnlyTheResolvedBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gatehouse-plugin-fault")
+	orig, err := os.ReadFile(filepath.Join(pluginDir, "gatehouse-plugin-fault"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, orig, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(orig)
+	b, _ := faultBlock(t)
+	b.SHA256 = hex.EncodeToString(sum[:])
+	p, err := supervisor.Start(t.Context(), dir, b, testOptions(nil))
+	if err != nil {
+		t.Fatalf("Start() = %v", err)
+	}
+	t.Cleanup(func() { _ = p.Stop(t.Context()) })
+
+	ran := filepath.Join(dir, "ran")
+	swapped := filepath.Join(dir, "swapped")
+	if err := os.WriteFile(swapped, []byte("#!/bin/sh\ntouch "+ran+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(swapped, bin); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(p.Status().PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a refused restart", func() bool {
+		return strings.Contains(p.Status().LastError, "changed on disk")
+	})
+	if _, err := os.Stat(ran); err == nil {
+		t.Errorf("the restart ran the replaced binary")
+	}
+	if _, err := check(t, p.Auth()); !errors.Is(err, plugin.ErrUnavailable) {
+		t.Errorf("Check() = %v, want ErrUnavailable", err)
+	}
 }

@@ -135,7 +135,7 @@ func (p *Plugin) relaunch(bo *backoff.ExponentialBackOff, recent *[]time.Time) *
 			return nil
 		}
 		p.countRestart()
-		in, err := p.launch(p.ctx)
+		in, err := p.relaunchResolved()
 		if err == nil {
 			p.setReady(in)
 			return in
@@ -147,6 +147,16 @@ func (p *Plugin) relaunch(bo *backoff.ExponentialBackOff, recent *[]time.Time) *
 		p.setState(StateRestarting, err)
 		p.log.Error("plugin restart failed", "error", err)
 	}
+}
+
+// relaunchResolved launches the binary again only if it is still the one
+// resolved and checked at start: a binary replaced on disk runs only
+// after a reload, which resolves it and checks its pin again.
+func (p *Plugin) relaunchResolved() (*instance, error) {
+	if err := unchanged(p.l.path, p.sum); err != nil {
+		return nil, err
+	}
+	return p.launch(p.ctx)
 }
 
 // crashLooping records a restart and marks the plugin failed when there
