@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/host/internal/apierr"
 	"github.com/gatehouse/gatehouse/host/supervisor"
@@ -147,6 +150,20 @@ func required(fields ...[2]string) error {
 	for _, f := range fields {
 		if f[1] == "" {
 			return errorf(http.StatusBadRequest, CodeInvalidRequest, "%s is required", f[0])
+		}
+	}
+	return nil
+}
+
+// plainText refuses a field that is not UTF-8 or holds a control
+// character: such values cannot cross the plugin wire (gRPC strings are
+// UTF-8), and newlines or escape sequences in a channel or user name would
+// forge lines in an operator's listing or terminal.
+func plainText(fields ...[2]string) error {
+	for _, f := range fields {
+		if !utf8.ValidString(f[1]) || strings.ContainsFunc(f[1], unicode.IsControl) {
+			return errorf(http.StatusBadRequest, CodeInvalidRequest,
+				"%s must be UTF-8 text without control characters", f[0])
 		}
 	}
 	return nil

@@ -65,6 +65,11 @@ func (s *Server) openRequest(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	err := plainText([2]string{"channel_type", in.ChannelType},
+		[2]string{"channel_id", in.ChannelID}, [2]string{"user_name", in.UserName})
+	if err != nil {
+		return err
+	}
 	if in.ChannelType == "" {
 		in.ChannelType = DefaultChannelType
 	}
@@ -90,6 +95,9 @@ func (s *Server) pairingStatus(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := required([2]string{"channel_type", ct}, [2]string{"channel_id", id}); err != nil {
 		return err
 	}
+	if err := plainText([2]string{"channel_type", ct}, [2]string{"channel_id", id}); err != nil {
+		return err
+	}
 	paired, err := c.backend.Pairing().IsPaired(r.Context(), id, ct)
 	if err != nil {
 		return err
@@ -99,7 +107,11 @@ func (s *Server) pairingStatus(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) pending(w http.ResponseWriter, r *http.Request, c *call) error {
-	prs, err := c.backend.Pairing().ListPending(r.Context(), r.URL.Query().Get("channel_type"))
+	ct := r.URL.Query().Get("channel_type")
+	if err := plainText([2]string{"channel_type", ct}); err != nil {
+		return err
+	}
+	prs, err := c.backend.Pairing().ListPending(r.Context(), ct)
 	if err != nil {
 		return err
 	}
@@ -119,6 +131,10 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, c *call) error 
 		return err
 	}
 	err := required([2]string{"channel_type", in.ChannelType}, [2]string{"code", in.Code})
+	if err == nil {
+		err = plainText([2]string{"channel_type", in.ChannelType}, [2]string{"code", in.Code},
+			[2]string{"user_id", in.UserID}, [2]string{"user_name", in.UserName})
+	}
 	if err != nil {
 		return err
 	}
@@ -142,6 +158,9 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	err := required([2]string{"channel_type", in.ChannelType}, [2]string{"code", in.Code})
+	if err == nil {
+		err = plainText([2]string{"channel_type", in.ChannelType}, [2]string{"code", in.Code})
+	}
 	if err != nil {
 		return err
 	}
@@ -164,6 +183,9 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	err := required([2]string{"channel_type", in.ChannelType}, [2]string{"channel_id", in.ChannelID})
+	if err == nil {
+		err = plainText([2]string{"channel_type", in.ChannelType}, [2]string{"channel_id", in.ChannelID})
+	}
 	if err != nil {
 		return err
 	}
@@ -204,6 +226,9 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, c *call) error {
 func pageOf(r *http.Request) (plugin.Page, error) {
 	q := r.URL.Query()
 	p := plugin.Page{Cursor: q.Get("cursor")}
+	if err := plainText([2]string{"cursor", p.Cursor}); err != nil {
+		return p, err
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n <= 0 {

@@ -108,6 +108,14 @@ func TestRequestErrors(t *testing.T) {
 		{"unknown route", "GET", "/v1/nothing", nil, 404, CodeNotFound},
 		{"wrong method", "DELETE", "/v1/pairing/pending", nil, 405, CodeMethodNotAllowed},
 		{"revoke unknown", "POST", "/v1/pairing/revoke", `{"channel_type":"t","channel_id":"x"}`, 404, CodeNotFound},
+		{"newline in channel type", "POST", "/v1/pairing/requests", `{"channel_type":"t\nx","channel_id":"1"}`, 400, CodeInvalidRequest},
+		{"escape in channel id", "POST", "/v1/pairing/requests", `{"channel_type":"t","channel_id":"a\u001b[31m"}`, 400, CodeInvalidRequest},
+		{"NUL in user name", "POST", "/v1/pairing/requests", `{"channel_type":"t","channel_id":"1","user_name":"a\u0000"}`, 400, CodeInvalidRequest},
+		{"CR LF in approval label", "POST", "/v1/pairing/approve", `{"channel_type":"t","code":"ABCD-EFGH","user_name":"a\r\nb"}`, 400, CodeInvalidRequest},
+		{"control in revoke", "POST", "/v1/pairing/revoke", `{"channel_type":"t","channel_id":"x\u0085"}`, 400, CodeInvalidRequest},
+		{"bad UTF-8 in status query", "GET", "/v1/pairing/status?channel_type=%ff&channel_id=1", nil, 400, CodeInvalidRequest},
+		{"bad UTF-8 in pending query", "GET", "/v1/pairing/pending?channel_type=%ff", nil, 400, CodeInvalidRequest},
+		{"bad UTF-8 cursor", "GET", "/v1/pairing/paired?cursor=%ff", nil, 400, CodeInvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
