@@ -52,7 +52,13 @@ func NewSessionToken() string {
 
 // authenticate establishes who r comes from: a session token is looked up
 // in the session store, any other credential goes through the auth chain.
+// Two Authorization headers are refused: which one counts would depend
+// on who reads the request.
 func (s *Server) authenticate(r *http.Request, c *call) (*Identity, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return nil, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+			"send one Authorization header, not several")
+	}
 	if token := sessionToken(r, c.policy.Sessions.CookieName); token != "" {
 		return s.lookupSession(r, c, token)
 	}
@@ -64,8 +70,9 @@ func (s *Server) authenticate(r *http.Request, c *call) (*Identity, error) {
 // the request is for the auth chain.
 func sessionToken(r *http.Request, cookie string) string {
 	if h := r.Header.Get("Authorization"); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if ok && strings.HasPrefix(token, SessionPrefix) {
+		scheme, token, _ := strings.Cut(h, " ")
+		token = strings.TrimLeft(token, " ")
+		if strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(token, SessionPrefix) {
 			return token
 		}
 		return ""
