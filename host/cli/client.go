@@ -8,9 +8,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/spf13/cobra"
@@ -144,16 +147,25 @@ func newTable(w io.Writer) *table {
 	return &table{tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
 }
 
+// row writes one line. A cell with a character that is not printable
+// (a tab, a line break, a terminal escape, a bidi override) is shown
+// quoted, so a value a client chose cannot forge rows or drive the
+// operator's terminal.
 func (t *table) row(cols ...string) {
 	for i, c := range cols {
-		if c == "" {
+		switch {
+		case c == "":
 			cols[i] = "-"
+		case !utf8.ValidString(c) || strings.ContainsFunc(c, notPrintable):
+			cols[i] = strconv.Quote(c)
 		}
 	}
 	fmt.Fprintln(t.tw, strings.Join(cols, "\t"))
 }
 
 func (t *table) flush() error { return t.tw.Flush() }
+
+func notPrintable(r rune) bool { return !unicode.IsPrint(r) }
 
 // when formats a time for a table.
 func when(t time.Time) string {
