@@ -142,11 +142,13 @@ func (s *Server) identity(c *call, p plugin.Principal, via string, exp time.Time
 	}
 }
 
-// checkRequest is what the auth chain sees of r, with header h.
+// checkRequest is what the auth chain sees of r, with header h. Bytes
+// that are not UTF-8 become U+FFFD: gRPC refuses such strings, and a stray
+// Latin-1 header must not cost a good credential its answer.
 func checkRequest(r *http.Request, h http.Header) *plugin.CheckRequest {
 	req := &plugin.CheckRequest{
-		Method: r.Method, Path: r.URL.Path, Host: r.Host,
-		Header: h.Clone(), RemoteAddr: r.RemoteAddr,
+		Method: r.Method, Path: validUTF8(r.URL.Path), Host: validUTF8(r.Host),
+		Header: validHeader(h), RemoteAddr: r.RemoteAddr,
 	}
 	if r.TLS != nil {
 		req.TLS = &plugin.TLSInfo{
@@ -158,4 +160,17 @@ func checkRequest(r *http.Request, h http.Header) *plugin.CheckRequest {
 		}
 	}
 	return req
+}
+
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// validHeader returns a copy of h whose values are valid UTF-8.
+func validHeader(h http.Header) http.Header {
+	out := h.Clone()
+	for _, vs := range out {
+		for i, v := range vs {
+			vs[i] = validUTF8(v)
+		}
+	}
+	return out
 }

@@ -1,11 +1,15 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/plugin"
+	"github.com/gatehouse/gatehouse/plugin/plugintest"
 )
 
 // TestCredentialHeaders sends Authorization headers in unusual shapes:
@@ -69,4 +73,45 @@ func sendHeaders(t *testing.T, url string, auth []string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, []byte(strings.TrimSpace(string(raw)))
+}
+
+// TestBytesThatAreNotUTF8 runs token-auth over the real gRPC adapters: a
+// header or path with bytes that are not UTF-8 must not stop a good token
+// from being checked.
+func TestBytesThatAreNotUTF8(t *testing.T) {
+	e := newEnv(t, nil)
+	client := plugintest.Connect(t, plugin.ServeConfig{
+		Name: "token-auth",
+		Auth: func(context.Context, json.RawMessage) (plugin.Auth, error) { return e.tokens, nil },
+	})
+	if err := client.Configure(t.Context(), plugin.ProtocolAuth, "tokens", []byte("{}")); err != nil {
+		t.Fatalf("Configure() = %v", err)
+	}
+	e.backend.chain = []AuthPlugin{{Name: "tokens", Auth: client.Auth()}}
+
+	tests := []struct {
+		name, path, header string
+	}{
+		{"Latin-1 header", "/v1/whoami", "caf\xe9"},
+		{"path", ForwardAuthPath + "/caf%E9", "plain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), "GET", e.url+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+e.operator)
+			req.Header.Set("X-Name", tt.header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s = %d %s, want 200", tt.path, resp.StatusCode, raw)
+			}
+		})
+	}
 }
