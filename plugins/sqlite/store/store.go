@@ -109,11 +109,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // openPools opens the write pool first: its connection switches the file
 // to WAL, which the read pool relies on.
 func (s *Store) openPools(ctx context.Context, path string, busy time.Duration) error {
-	w, err := openPool(ctx, dsn(path, busy, true), 1)
+	w, err := openPool(ctx, dsn(path, busy, true), 1, busy)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
-	r, err := openPool(ctx, dsn(path, busy, false), maxReadConns)
+	r, err := openPool(ctx, dsn(path, busy, false), maxReadConns, busy)
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("open store %s: %w", path, err)
@@ -122,18 +122,51 @@ func (s *Store) openPools(ctx context.Context, path string, busy time.Duration) 
 	return nil
 }
 
-func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
+// openPool opens a pool and its first connection. Connecting is retried
+// for up to busy while the file is locked: when two processes switch a
+// new file to WAL at once, SQLite answers one of them SQLITE_BUSY without
+// consulting the busy handler (it would deadlock), so busy_timeout alone
+// does not cover the first connection.
+func openPool(ctx context.Context, dsn string, conns int, busy time.Duration) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", err, plugin.ErrInvalid)
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect: %w", sqlErr(err))
+	deadline := time.Now().Add(busy)
+	for {
+		err := db.PingContext(ctx)
+		if err == nil {
+			return db, nil
+		}
+		if !isBusy(err) || time.Now().After(deadline) || !sleepCtx(ctx, 10*time.Millisecond) {
+			db.Close()
+			return nil, fmt.Errorf("connect: %w", sqlErr(err))
+		}
 	}
-	return db, nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+}
+
+// sleepCtx waits d, and reports false when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // dsn builds the connection string. The pragmas are DSN parameters so that
@@ -206,12 +239,8 @@ func sqlErr(err error) error {
 	case errors.Is(err, sql.ErrConnDone), errors.Is(err, sql.ErrTxDone):
 		return fmt.Errorf("%v: %w", err, plugin.ErrUnavailable)
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("database is busy: %v: %w", err, plugin.ErrUnavailable)
-		}
+	if isBusy(err) {
+		return fmt.Errorf("database is busy: %v: %w", err, plugin.ErrUnavailable)
 	}
 	return fmt.Errorf("%v: %w", err, plugin.ErrInternal)
 }
