@@ -22,12 +22,12 @@ func BenchmarkTransport(b *testing.B) {
 	p := startPlugin(b, cfg.Auth[0], cfg.PluginDir)
 	req := checkRequest(tok.header())
 
-	for _, c := range []int{1, 16} {
-		b.Run("check", func(b *testing.B) {
+	b.Run("check", func(b *testing.B) {
+		for _, c := range []int{1, 16} {
 			pair(b, row{section: sectionTransport, name: "plugin call vs gRPC health check of the same plugin",
 				clients: c, target: ratioAtMost(1.3)}, checkWork(p.Auth(), req), healthWork(p))
-		})
-	}
+		}
+	})
 }
 
 // checkRequest is a request carrying the Authorization value v.
