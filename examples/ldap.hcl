@@ -16,6 +16,10 @@ listener "http" {
 
 auth "ldap" {
   plugin = "ldap-auth"
+  # The host gives up on a call after call_timeout (default 5s): leave
+  # room for a hung first server (request_timeout) and the next one, or
+  # the failover below never gets its turn and the client gets 503.
+  call_timeout = "12s"
   config {
     # Tried in order; a server that refuses, drops or hangs costs at most
     # connection_timeout or request_timeout, then the next one is tried.
