@@ -113,6 +113,9 @@ func (s *Store) reload(fi os.FileInfo) (map[string]Record, error) {
 	}
 	byHash := make(map[string]Record, len(recs))
 	for _, r := range recs {
+		if _, dup := byHash[r.SHA256]; dup {
+			return nil, fmt.Errorf("tokens file: token %s: hash appears twice: %w", r.ID, plugin.ErrInvalid)
+		}
 		byHash[r.SHA256] = r
 	}
 	s.stamp = stamp{info: fi, size: fi.Size(), modTime: fi.ModTime()}

@@ -101,6 +101,29 @@ func TestStoreFailsClosedOnBrokenFile(t *testing.T) {
 	wantNotFound(t, s, tok)
 }
 
+// TestStoreFailsClosedOnDuplicateHash appends a second record of a live
+// token's hash with another id and role: which record counts would be
+// ambiguous, and a revocation by the first id would not stop the token.
+func TestStoreFailsClosedOnDuplicateHash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.jsonl")
+	tok, rec := mint(t, path, "bot", "channel")
+	s := openStore(t, path)
+	wantUser(t, s, tok, "bot")
+
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	line := `{"id":"twin","sha256":"` + rec.SHA256 + `","user_id":"bot","role":"admin"}` + "\n"
+	if _, err := f.WriteString(line); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Lookup(tok); !errors.Is(err, plugin.ErrInvalid) {
+		t.Errorf("Lookup() with the hash twice = %+v, %v; want ErrInvalid", r, err)
+	}
+}
+
 func TestStoreInline(t *testing.T) {
 	tok, err := Generate()
 	if err != nil {
