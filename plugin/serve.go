@@ -56,6 +56,7 @@ func (c ServeConfig) info() Info {
 func Serve(cfg ServeConfig) {
 	s := newServer(cfg)
 	defer s.close()
+	defer startCPUProfile(Logger())()
 	go exitWithParent(os.Getppid())
 
 	limit := MaxMessageBytes()
