@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/host/config"
 	"github.com/gatehouse/gatehouse/host/supervisor"
 	"github.com/gatehouse/gatehouse/internal/testenv"
+	"github.com/gatehouse/gatehouse/plugin"
 	"github.com/gatehouse/gatehouse/plugins/token-auth/tokens"
 	"github.com/hashicorp/go-hclog"
 )
@@ -41,24 +44,24 @@ func (t operatorToken) header() string { return "Bearer " + t.token }
 func tokenAuthBlock(t operatorToken) string {
 	return fmt.Sprintf(`
 auth "tokens" {
-  plugin = "token-auth"
+  plugin = "token-auth"%[2]s
   config {
     token {
       id      = "bench"
-      sha256  = %q
+      sha256  = %[1]q
       user_id = "bench"
       role    = "operator"
     }
   }
 }
-`, t.hash)
+`, t.hash, profileEnv("token-auth"))
 }
 
 // sqliteBlocks declares SQLite pairing and sessions on one file.
 func sqliteBlocks(path string) string {
 	return fmt.Sprintf(`
 pairing "sqlite" {
-  plugin = "sqlite"
+  plugin = "sqlite"%[3]s
   config {
     path        = %[1]q
     max_pending = %[2]d
@@ -66,19 +69,19 @@ pairing "sqlite" {
 }
 
 session "sqlite" {
-  plugin = "sqlite"
+  plugin = "sqlite"%[4]s
   config {
     path = %[1]q
   }
 }
-`, path, maxPending)
+`, path, maxPending, profileEnv("sqlite-pairing"), profileEnv("sqlite-session"))
 }
 
 // redisBlocks declares Redis pairing and sessions on one server.
 func redisBlocks(addr string) string {
 	return fmt.Sprintf(`
 pairing "redis" {
-  plugin = "redis"
+  plugin = "redis"%[3]s
   config {
     addresses   = [%[1]q]
     max_pending = %[2]d
@@ -86,12 +89,25 @@ pairing "redis" {
 }
 
 session "redis" {
-  plugin = "redis"
+  plugin = "redis"%[4]s
   config {
     addresses = [%[1]q]
   }
 }
-`, addr, maxPending)
+`, addr, maxPending, profileEnv("redis-pairing"), profileEnv("redis-session"))
+}
+
+// profiles numbers the plugin profiles of the run.
+var profiles atomic.Int64
+
+// profileEnv is the env attribute that makes a plugin write a CPU
+// profile into -plugin-profiles, or nothing without the flag.
+func profileEnv(name string) string {
+	if *pluginProfiles == "" {
+		return ""
+	}
+	path := filepath.Join(*pluginProfiles, fmt.Sprintf("%s-%d.prof", name, profiles.Add(1)))
+	return fmt.Sprintf("\n  env    = { %s = %q }", plugin.EnvCPUProfile, path)
 }
 
 // parseConfig parses blocks, with the plugin directory of the built

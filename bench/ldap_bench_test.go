@@ -56,7 +56,7 @@ func BenchmarkLDAP(b *testing.B) {
 func ldapAuthBlock(url string) string {
 	return fmt.Sprintf(`
 auth "ldap" {
-  plugin = "ldap-auth"
+  plugin = "ldap-auth"%s
   config {
     url         = [%q]
     bind_dn     = %q
@@ -66,7 +66,7 @@ auth "ldap" {
     group_roles = { ops = "operator" }
   }
 }
-`, url, serviceDN, servicePass, peopleDN, groupsDN)
+`, profileEnv("ldap-auth"), url, serviceDN, servicePass, peopleDN, groupsDN)
 }
 
 // ldapConns is one client's pair of connections: one bound as the

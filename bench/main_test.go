@@ -20,6 +20,8 @@ var (
 		"comma-separated client counts of the HTTP measurements")
 	tableOut = flag.String("table", "",
 		"also write the report to this file")
+	pluginProfiles = flag.String("plugin-profiles", "",
+		"directory where every plugin process writes a CPU profile (see plugin.EnvCPUProfile)")
 )
 
 // TestMain runs the benchmarks and then prints the table. The benchmark
