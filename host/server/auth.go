@@ -55,14 +55,22 @@ func NewSessionToken() string {
 // Two Authorization headers are refused: which one counts would depend
 // on who reads the request.
 func (s *Server) authenticate(r *http.Request, c *call) (*Identity, error) {
-	if len(r.Header.Values("Authorization")) > 1 {
-		return nil, errorf(http.StatusUnauthorized, CodeUnauthenticated,
-			"send one Authorization header, not several")
+	if err := oneAuthorization(r.Header); err != nil {
+		return nil, err
 	}
 	if token := sessionToken(r, c.policy.Sessions.CookieName); token != "" {
 		return s.lookupSession(r, c, token)
 	}
 	return s.check(r, c, r.Header)
+}
+
+// oneAuthorization refuses a header with several Authorization fields.
+func oneAuthorization(h http.Header) error {
+	if len(h.Values("Authorization")) > 1 {
+		return errorf(http.StatusUnauthorized, CodeUnauthenticated,
+			"send one Authorization header, not several")
+	}
+	return nil
 }
 
 // sessionToken returns the session token r carries, if any. A bearer

@@ -37,8 +37,13 @@ func TestCredentialHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.header) > 1 {
+				if status, raw := sendHeaders(t, "POST", e.url+"/v1/login", tt.header); status != tt.want {
+					t.Fatalf("POST /v1/login = %d %s, want %d", status, raw, tt.want)
+				}
+			}
 			for _, path := range []string{"/v1/whoami", ForwardAuthPath} {
-				status, raw := sendHeaders(t, e.url+path, tt.header)
+				status, raw := sendHeaders(t, "GET", e.url+path, tt.header)
 				if status != tt.want {
 					t.Fatalf("GET %s = %d %s, want %d", path, status, raw, tt.want)
 				}
@@ -53,10 +58,10 @@ func TestCredentialHeaders(t *testing.T) {
 	}
 }
 
-// sendHeaders sends GET url with one Authorization header per value.
-func sendHeaders(t *testing.T, url string, auth []string) (int, []byte) {
+// sendHeaders sends a request with one Authorization header per value.
+func sendHeaders(t *testing.T, method, url string, auth []string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", url, nil)
+	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	h := r.Header
+	if err := oneAuthorization(h); err != nil {
+		return err
+	}
 	if found {
 		if err := required([2]string{"username", body.Username}); err != nil {
 			return err
