@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,9 @@ type chaos struct {
 	refused    map[string]bool // "type/id" never approved
 }
 
+// newChaos logs alice in, and gathers the credentials that must never
+// pass: a logged-out session, a session never minted, an unknown and a
+// revoked operator token, a malformed bearer and none at all.
 func newChaos(t *testing.T, w *world) *chaos {
 	t.Helper()
 	c := &chaos{
@@ -129,12 +133,15 @@ func newChaos(t *testing.T, w *world) *chaos {
 	for _, cred := range c.bad {
 		w.expect(t, http.StatusUnauthorized, "GET", "/v1/whoami", cred, nil, nil)
 	}
-	t.Cleanup(c.stop)
+	t.Cleanup(func() {
+		c.stop()
+		c.client.CloseIdleConnections()
+	})
 	return c
 }
 
-// revokedToken mints an operator token, revokes it and returns it once the
-// host refuses it.
+// revokedToken mints an operator token, checks the host admits it,
+// revokes it and returns it.
 func revokedToken(t *testing.T, w *world) string {
 	t.Helper()
 	token, rec, err := tokens.Mint(w.tokens, "mallory", "operator", time.Now())
@@ -179,7 +186,7 @@ func (c *chaos) work(worker int) {
 	for n := 0; !c.stopped(); n++ {
 		c.pairingStory(ct, fmt.Sprintf("c%d", n), n%3 == 2)
 		c.whoami(c.session, http.StatusOK, http.StatusServiceUnavailable)
-		c.never(c.bad[n%len(c.bad)], n)
+		c.never(c.bad[n%len(c.bad)], n/len(c.bad))
 		c.status(ct, fmt.Sprintf("ghost%d", n), false)
 	}
 }
@@ -307,7 +314,7 @@ func (c *chaos) expect(method, path, cred string, body any, allowed ...int) (int
 	if got == http.StatusServiceUnavailable {
 		c.unavailable.Add(1)
 	}
-	if !containsInt(allowed, got) {
+	if !slices.Contains(allowed, got) {
 		c.violate("%s %s = %d %s, want one of %v", method, path, got, raw, allowed)
 		return got, raw
 	}
@@ -382,13 +389,4 @@ func (c *chaos) violate(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.violations = append(c.violations, fmt.Sprintf(format, args...))
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
