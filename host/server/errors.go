@@ -89,6 +89,11 @@ func errorOf(err error) *apiError {
 // fail answers r with err. Internal and unavailable errors are logged
 // here, once.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client has gone; nobody reads the answer.
+		s.log.Debug("request abandoned", "route", r.Pattern, "error", err)
+		return
+	}
 	ae := errorOf(err)
 	if ae.status >= http.StatusInternalServerError {
 		s.log.Error("request failed", "route", r.Pattern, "error", err)
