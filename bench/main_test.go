@@ -42,6 +42,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.Stdout = stdout
 
+	if !measured() {
+		os.Exit(code)
+	}
 	printReport(stdout)
 	if *tableOut != "" {
 		if err := writeReport(*tableOut); err != nil {

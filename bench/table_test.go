@@ -123,6 +123,14 @@ func addRow(r row) {
 	results.rows = append(results.rows, r)
 }
 
+// measured reports whether any row was recorded; `go test ./...` runs
+// no benchmark and prints no table.
+func measured() bool {
+	results.mu.Lock()
+	defer results.mu.Unlock()
+	return len(results.rows) > 0
+}
+
 // printReport writes the machine, the table and the targets to w.
 func printReport(w io.Writer) {
 	results.mu.Lock()
