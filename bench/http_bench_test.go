@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -63,16 +64,13 @@ func BenchmarkHTTP(b *testing.B) {
 	}
 }
 
-// forwardAuthPath is where the host serves forward-auth requests.
-const forwardAuthPath = "/v1/forward-auth"
-
 // forwardAuthEndpoint is the nginx auth_request form of a forward-auth
 // call with a session.
 func forwardAuthEndpoint(session string) endpoint {
 	h := authHeader("Bearer " + session)
 	h.Set("X-Original-URI", "/app/dashboard")
 	h.Set("X-Original-Method", "GET")
-	return endpoint{"forward-auth", forwardAuthPath, h}
+	return endpoint{"forward-auth", server.ForwardAuthPath, h}
 }
 
 func authHeader(v string) http.Header {
