@@ -48,6 +48,19 @@ func LoginKeys(r *http.Request) []string {
 	return keys
 }
 
+// GuessKeys keys a request outside login that carries Basic credentials
+// by the user name tried, so that guessing a password through who-am-I,
+// forward auth or a proxied route spends the same attempts as a failed
+// login. It has no address key: behind a proxy every client shares one
+// address, and one guesser must not lock everyone out. Other requests
+// have no keys and pass.
+func GuessKeys(r *http.Request) []string {
+	if user, _, ok := r.BasicAuth(); ok && user != "" {
+		return []string{PrincipalKey(user)}
+	}
+	return nil
+}
+
 // ApproveKeys keys an approval attempt by client address and by the
 // principal principalOf finds (the approver), never by channel type.
 func ApproveKeys(principalOf func(*http.Request) string) KeysFunc {

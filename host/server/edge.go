@@ -111,8 +111,9 @@ func (s *Server) Close() {
 	}
 }
 
-// edge wraps the mux: rate limits for logins and approvals, then the
-// proxied routes for requests no API route serves.
+// edge wraps the mux: rate limits for logins, approvals and password
+// guesses anywhere else, then the proxied routes for requests no API
+// route serves.
 func (s *Server) edge(mux http.Handler) http.Handler {
 	g := s.opts.Edge.Limits
 	if g == nil {
@@ -120,21 +121,29 @@ func (s *Server) edge(mux http.Handler) http.Handler {
 	}
 	login := ratelimit.Middleware(g.Login, ratelimit.LoginKeys, ratelimit.FailedLogin)(mux)
 	approve := ratelimit.Middleware(g.Approve, ratelimit.ApproveKeys(s.callerID), ratelimit.FailedApproval)(mux)
+	rest := ratelimit.Middleware(g.Login, ratelimit.GuessKeys, ratelimit.FailedLogin)(s.proxied(mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/v1/login":
 			login.ServeHTTP(w, r)
-			return
 		case "/v1/pairing/approve", "/v1/pairing/deny":
 			approve.ServeHTTP(w, r)
-			return
+		default:
+			rest.ServeHTTP(w, r)
 		}
-		if s.proxy != nil {
-			if _, pattern := s.mux.Handler(r); pattern == "/" || pattern == "" {
-				if _, ok := s.proxy.Match(r); ok {
-					s.proxy.ServeHTTP(w, r)
-					return
-				}
+	})
+}
+
+// proxied serves the proxied routes for requests no API route serves.
+func (s *Server) proxied(mux http.Handler) http.Handler {
+	if s.proxy == nil {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := s.mux.Handler(r); pattern == "/" || pattern == "" {
+			if _, ok := s.proxy.Match(r); ok {
+				s.proxy.ServeHTTP(w, r)
+				return
 			}
 		}
 		mux.ServeHTTP(w, r)
