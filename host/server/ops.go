@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gatehouse/gatehouse/host/supervisor"
 )
@@ -13,7 +14,19 @@ var errNoBackend = errorf(http.StatusServiceUnavailable, CodeUnavailable,
 type Readiness struct {
 	Ready bool `json:"ready"`
 	// Down lists the plugins that are not ready, with why.
-	Down []supervisor.Status `json:"down,omitempty"`
+	Down []Down `json:"down,omitempty"`
+}
+
+// Down says which plugin is not ready and why. /readyz needs no
+// credential, so it leaves out the binary path, checksum and the
+// plugin's output; GET /v1/plugins shows them to plugins.read.
+type Down struct {
+	Key       string           `json:"key"`
+	Plugin    string           `json:"plugin"`
+	State     supervisor.State `json:"state"`
+	Since     time.Time        `json:"since"`
+	Restarts  int              `json:"restarts"`
+	LastError string           `json:"last_error,omitempty"`
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -29,7 +42,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, c *call) error {
 	var out Readiness
 	for _, st := range c.backend.Statuses() {
 		if st.State != supervisor.StateReady {
-			out.Down = append(out.Down, st)
+			out.Down = append(out.Down, Down{
+				Key: st.Key, Plugin: st.Plugin, State: st.State, Since: st.Since,
+				Restarts: st.Restarts, LastError: st.LastError,
+			})
 		}
 	}
 	out.Ready = len(out.Down) == 0

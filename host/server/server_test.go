@@ -145,6 +145,7 @@ func TestTooManyPending(t *testing.T) {
 func TestReadyz(t *testing.T) {
 	ready := supervisor.Status{Key: "auth.tokens", State: supervisor.StateReady}
 	failed := supervisor.Status{Key: "pairing.sqlite", State: supervisor.StateFailed,
+		Binary: "/opt/secret/gatehouse-plugin-sqlite", SHA256: "9f86d081",
 		LastError: "exit status 2", LastOutput: []string{"panic: boom"}}
 	tests := []struct {
 		name     string
@@ -163,6 +164,13 @@ func TestReadyz(t *testing.T) {
 			e.expect(tt.want, "GET", "/readyz", "", nil, &r)
 			if tt.down != "" && (len(r.Down) != 1 || r.Down[0].Key != tt.down || r.Down[0].LastError == "") {
 				t.Fatalf("readyz down = %+v, want %s with its error", r.Down, tt.down)
+			}
+			// /readyz is public: no paths, checksums or plugin output.
+			_, raw := e.do("GET", "/readyz", "", nil)
+			for _, secret := range []string{"/opt/secret", "9f86d081", "panic: boom"} {
+				if strings.Contains(string(raw), secret) {
+					t.Errorf("GET /readyz = %s, must not show %q", raw, secret)
+				}
 			}
 		})
 	}
