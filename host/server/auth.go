@@ -139,7 +139,10 @@ func unavailable(what string, err error) error {
 	if ae.status != http.StatusServiceUnavailable && ae.status != http.StatusInternalServerError {
 		return err
 	}
-	return errorf(http.StatusServiceUnavailable, CodeUnavailable, "%s unavailable: %v", what, err)
+	return &apiError{
+		status: http.StatusServiceUnavailable, code: CodeUnavailable,
+		message: what + " is unavailable; GET /readyz says why", cause: err,
+	}
 }
 
 func (s *Server) identity(c *call, p plugin.Principal, via string, exp time.Time, key string) *Identity {

@@ -40,9 +40,16 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	// cause, when set, is logged but never sent to the client.
+	cause error
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message }
+func (e *apiError) Error() string {
+	if e.cause != nil {
+		return e.code + ": " + e.message + ": " + e.cause.Error()
+	}
+	return e.code + ": " + e.message
+}
 
 func errorf(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
@@ -80,10 +87,24 @@ func errorOf(err error) *apiError {
 	}
 	for _, v := range vocabulary {
 		if errors.Is(err, v.err) {
-			return &apiError{status: v.status, code: v.code, message: err.Error()}
+			return &apiError{status: v.status, code: v.code, message: clientMessage(err, v.status)}
 		}
 	}
 	return errorf(http.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+// clientMessage is what a client is told of err. A plugin that failed
+// to answer is named, but the transport's detail (addresses, sockets,
+// exit codes) stays in the host log.
+func clientMessage(err error, status int) string {
+	ce, ok := errors.AsType[*supervisor.CallError](err)
+	switch {
+	case !ok:
+		return err.Error()
+	case status >= http.StatusInternalServerError:
+		return fmt.Sprintf("plugin %s is unavailable; GET /readyz says why", ce.Key)
+	}
+	return ce.Err.Error()
 }
 
 // fail answers r with err. Internal and unavailable errors are logged

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/host/ratelimit"
+	"github.com/gatehouse/gatehouse/host/supervisor"
 	"github.com/gatehouse/gatehouse/plugin"
 )
 
@@ -70,5 +73,24 @@ func TestPasswordGuessingLimitedEverywhere(t *testing.T) {
 		if got := basic("/v1/whoami", "", "").StatusCode; got != http.StatusUnauthorized {
 			t.Errorf("anonymous request %d = %d, want 401: requests without credentials are not limited", i+1, got)
 		}
+	}
+}
+
+// TestUnavailablePluginMessage pins that a client learns which plugin is
+// down, but not the transport's detail, which stays in the host log.
+func TestUnavailablePluginMessage(t *testing.T) {
+	e := newEnv(t, nil)
+	cause := fmt.Errorf("read tcp 127.0.0.1:4242->127.0.0.1:33251: connection reset: %w", plugin.ErrUnavailable)
+	e.backend.chain = []AuthPlugin{{Name: "ldap", Auth: stubAuth{
+		err: &supervisor.CallError{Key: "auth.ldap", Method: "Check", Err: cause},
+	}}}
+
+	resp, raw := e.do("GET", "/v1/whoami", "ght_anything", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(raw), "auth plugin ldap") ||
+		strings.Contains(string(raw), "127.0.0.1") {
+		t.Errorf("GET /v1/whoami = %d %s, want 503 naming auth plugin ldap without the address", resp.StatusCode, raw)
+	}
+	if !strings.Contains(e.logs.String(), "127.0.0.1:33251") {
+		t.Error("host log lacks the transport detail of the failed call")
 	}
 }

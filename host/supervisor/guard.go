@@ -14,6 +14,18 @@ import (
 // block's max_message_bytes. It wraps plugin.ErrInvalid.
 var ErrMessageTooLarge = fmt.Errorf("message larger than max_message_bytes: %w", plugin.ErrInvalid)
 
+// CallError is the error of a call into a plugin: it names the plugin
+// block and the method, and unwraps to the cause, which carries the
+// plugin error vocabulary.
+type CallError struct {
+	Key    string
+	Method string
+	Err    error
+}
+
+func (e *CallError) Error() string { return "plugin " + e.Key + ": " + e.Method + ": " + e.Err.Error() }
+func (e *CallError) Unwrap() error { return e.Err }
+
 // call runs f against the ready instance with the block's call deadline,
 // records metrics and names the plugin in any error. It never holds a
 // lock while f runs.
@@ -25,6 +37,8 @@ func (p *Plugin) call(ctx context.Context, method string, f func(context.Context
 		err = f(cctx, in.rpc)
 		cancel()
 		err = p.callError(ctx, method, err)
+	} else {
+		err = &CallError{Key: p.key, Method: method, Err: err}
 	}
 	p.metrics.observe(p.key, method, start, err)
 	return err
@@ -41,13 +55,11 @@ func (p *Plugin) callError(ctx context.Context, method string, err error) error 
 	case err == nil:
 		return nil
 	case errors.Is(err, plugin.ErrCanceled) && ctx.Err() == nil:
-		return fmt.Errorf("plugin %s: %s: call cut short (%v): %w", p.key, method, err, ErrNotReady)
+		err = fmt.Errorf("call cut short (%v): %w", err, ErrNotReady)
 	case errors.Is(err, plugin.ErrTooManyPending) && strings.Contains(err.Error(), "message larger than max"):
-		return fmt.Errorf("plugin %s: %s: %s (limit %d bytes): %w",
-			p.key, method, firstLine(err.Error(), 200), p.set.maxMessage, ErrMessageTooLarge)
-	default:
-		return fmt.Errorf("plugin %s: %s: %w", p.key, method, err)
+		err = fmt.Errorf("%s (limit %d bytes): %w", firstLine(err.Error(), 200), p.set.maxMessage, ErrMessageTooLarge)
 	}
+	return &CallError{Key: p.key, Method: method, Err: err}
 }
 
 // Auth returns the plugin's Auth protocol, guarded by deadline and state.

@@ -230,7 +230,7 @@ func (p *Plugin) ready() (*instance, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur == nil {
-		return nil, fmt.Errorf("plugin %s is %s: %w", p.key, p.state, ErrNotReady)
+		return nil, fmt.Errorf("%s is %s: %w", p.key, p.state, ErrNotReady)
 	}
 	return p.cur, nil
 }
