@@ -18,7 +18,7 @@ func newPairingCmd() *cobra.Command {
 	f := &clientFlags{}
 	cmd := &cobra.Command{
 		Use:   "pairing",
-		Short: "Operate pairing on a running host: pending, approve, deny, paired, revoke, audit",
+		Short: "Operate pairing on a running host: pending, approve, deny, paired, revoke, audit, request, status",
 	}
 	addClientFlags(cmd, f)
 	cmd.AddCommand(

@@ -9,6 +9,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -122,30 +123,33 @@ func (c *Config) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
 	}
 	sorted := slices.Clone(diags)
 	slices.SortStableFunc(sorted, compareDiagnostics)
-	text := hcl.NewDiagnosticTextWriter(w, files, 0, false)
 	for _, d := range sorted {
-		if err := writePosition(w, d); err != nil {
-			return err
-		}
-		if err := text.WriteDiagnostic(d); err != nil {
+		if err := writeDiagnostic(w, files, d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writePosition writes the one-line form of d, "file:line:col: error:
-// summary", which editors and scripts can jump to.
-func writePosition(w io.Writer, d *hcl.Diagnostic) error {
-	if d.Subject == nil {
-		return nil
+// writeDiagnostic writes d the way Terraform does, but opens with the
+// one-line "file:line:col: error: summary" that editors and scripts can
+// jump to, in place of hcl's "Error: summary" heading.
+func writeDiagnostic(w io.Writer, files map[string]*hcl.File, d *hcl.Diagnostic) error {
+	var buf bytes.Buffer
+	if err := hcl.NewDiagnosticTextWriter(&buf, files, 0, false).WriteDiagnostic(d); err != nil {
+		return err
 	}
-	sev := "error"
-	if d.Severity == hcl.DiagWarning {
-		sev = "warning"
+	body := buf.Bytes()
+	if d.Subject != nil {
+		sev := "error"
+		if d.Severity == hcl.DiagWarning {
+			sev = "warning"
+		}
+		fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", d.Subject.Filename,
+			d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary)
+		_, body, _ = bytes.Cut(body, []byte("\n"))
 	}
-	_, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", d.Subject.Filename,
-		d.Subject.Start.Line, d.Subject.Start.Column, sev, d.Summary)
+	_, err := w.Write(body)
 	return err
 }
 

@@ -61,7 +61,7 @@ func insideDir(dir, path string) (string, error) {
 
 func notFound(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("not found: %w", plugin.ErrNotFound)
+		return fmt.Errorf("does not exist (%w)", plugin.ErrNotFound)
 	}
 	return err
 }

@@ -47,7 +47,7 @@ func TestResolve(t *testing.T) {
 		{"found", "ok", "", nil, ""},
 		{"pin matches", "ok", strings.ToUpper(want), nil, ""},
 		{"symlink inside", "alias", "", nil, ""},
-		{"missing", "nope", "", plugin.ErrNotFound, `gatehouse-plugin-nope" not found`},
+		{"missing", "nope", "", plugin.ErrNotFound, `gatehouse-plugin-nope" does not exist`},
 		{"pin mismatch", "ok", strings.Repeat("0", 64), plugin.ErrDenied, "has sha256 " + want + ", config pins 0000"},
 		{"not executable", "noexec", "", plugin.ErrInvalid, "not executable"},
 		{"directory", "dir", "", plugin.ErrInvalid, "not a regular file"},

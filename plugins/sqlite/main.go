@@ -12,7 +12,7 @@ import (
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+var version = "0.1.0"
 
 func main() { plugin.Serve(serveConfig()) }
 
