@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/gatehouse/gatehouse/host/config"
 	"time"
 
 	"github.com/gatehouse/gatehouse/plugins/token-auth/tokens"
@@ -31,6 +32,10 @@ token once on stdout. Only the hash is stored: keep the token.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "minted token %s for %s (role %s) in %s\n",
 				rec.ID, rec.UserID, rec.Role, file)
+			if _, builtIn := config.DefaultRoles[role]; !builtIn {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: role %q is not built in; the token grants "+
+					"no scope until a role block in the config declares it\n", role)
+			}
 			_, err = fmt.Fprintln(cmd.OutOrStdout(), token)
 			return err
 		},

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/gatehouse/gatehouse/plugin"
 )
@@ -91,6 +92,14 @@ func checkRecord(r Record) error {
 		return fmt.Errorf("token %s: empty user_id: %w", r.ID, plugin.ErrInvalid)
 	case strings.TrimSpace(r.Role) == "":
 		return fmt.Errorf("token %s: empty role: %w", r.ID, plugin.ErrInvalid)
+	}
+	if err := plugin.CheckFields(plugin.ID("user_id", r.UserID), plugin.ID("role", r.Role)); err != nil {
+		return fmt.Errorf("token %s: %w", r.ID, err)
+	}
+	for name, v := range map[string]string{"user_id": r.UserID, "role": r.Role} {
+		if strings.IndexFunc(v, func(c rune) bool { return !unicode.IsPrint(c) }) >= 0 {
+			return fmt.Errorf("token %s: %s holds unprintable characters: %w", r.ID, name, plugin.ErrInvalid)
+		}
 	}
 	return nil
 }

@@ -1,8 +1,13 @@
 package tokens
 
 import (
+	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/plugin"
 )
 
 func TestGenerate(t *testing.T) {
@@ -58,5 +63,23 @@ func TestHash(t *testing.T) {
 	const want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 	if got := Hash("abc"); got != want {
 		t.Errorf("Hash(abc) = %s, want %s", got, want)
+	}
+}
+
+func TestMintRefusesUnprintableIdentity(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.jsonl")
+	tests := []struct{ user, role string }{
+		{"alice\nadmin", "operator"},
+		{"alice", "oper\tator"},
+		{"bob\x1b[31m", "user"},
+		{strings.Repeat("u", plugin.MaxIDBytes+1), "user"},
+	}
+	for _, tt := range tests {
+		if _, _, err := Mint(path, tt.user, tt.role, time.Now()); !errors.Is(err, plugin.ErrInvalid) {
+			t.Errorf("Mint(%q, %q) error = %v, want ErrInvalid", tt.user, tt.role, err)
+		}
+	}
+	if recs, err := Read(path); err != nil || len(recs) != 0 {
+		t.Errorf("Read after refused mints = %d records, %v, want none", len(recs), err)
 	}
 }
