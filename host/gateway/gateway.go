@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/host/config"
+	"github.com/gatehouse/gatehouse/host/ratelimit"
 	"github.com/gatehouse/gatehouse/host/server"
 	"github.com/gatehouse/gatehouse/host/supervisor"
 	"github.com/hashicorp/go-hclog"
@@ -56,10 +57,11 @@ type gateway struct {
 	cur     current
 	srv     *server.Server
 
-	reloadMu sync.Mutex     // serialises reloads; guards cfg and closed
-	cfg      *config.Config // the config being served
-	closed   bool           // shutdown has begun
-	retiring sync.WaitGroup // sets being drained and stopped
+	reloadMu sync.Mutex       // serialises reloads; guards cfg, limits and closed
+	cfg      *config.Config   // the config being served
+	limits   *ratelimit.Guard // the rate limits being served
+	closed   bool             // shutdown has begun
+	retiring sync.WaitGroup   // sets being drained and stopped
 	life     context.Context
 }
 
@@ -78,14 +80,19 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	g.cfg = cfg
 	g.cur.swap(set)
 
-	g.srv = server.New(server.Options{
+	edge := g.edgeOf(cfg)
+	g.srv, err = server.New(server.Options{
 		Source: &g.cur, Policy: policyOf(cfg), MaxBodyBytes: cfg.Listener.MaxBodyBytes,
 		Logger: g.log.Named("http"), Registerer: reg, Gatherer: reg, Reload: g.reload,
-		Edge: server.EdgeOf(cfg.Edge, cfg.Sessions.CookieName),
+		Edge: edge,
 	})
+	if err != nil {
+		g.shutdown(nil)
+		return err
+	}
+	g.cfg, g.limits = cfg, edge.Limits
 	return g.serve(ctx, cfg.Listener)
 }
 
@@ -192,6 +199,17 @@ func httpServer(l config.Listener, h http.Handler, log hclog.Logger) *http.Serve
 // policyOf is the part of cfg that the server applies per request.
 func policyOf(cfg *config.Config) server.Policy {
 	return server.Policy{Roles: cfg.Roles, Sessions: cfg.Sessions}
+}
+
+// edgeOf is the edge cfg declares. It keeps the rate limits being
+// served, with what they have counted, unless cfg changes the rate_limit
+// settings: a reload must not reset a guesser's allowance.
+func (g *gateway) edgeOf(cfg *config.Config) server.Edge {
+	e := server.EdgeOf(cfg.Edge, cfg.Sessions.CookieName)
+	if g.cfg != nil && cfg.Edge.RateLimit == g.cfg.Edge.RateLimit {
+		e.Limits = g.limits
+	}
+	return e
 }
 
 // diagnosticsText renders diags as the CLI prints them, for the log.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/gatehouse/gatehouse/host/config"
@@ -14,10 +13,13 @@ import (
 var errClosed = errors.New("host is shutting down")
 
 // reload applies the config file again: it parses and validates it,
-// starts the new plugin set, switches new requests over to it, then
-// retires the old set once the requests that hold it are done. A config
-// that does not load or a set that does not start is refused, with its
-// diagnostics logged, and the old set keeps serving.
+// builds the new edge (forward auth, routes, cache, limits), starts the
+// new plugin set, switches new requests over to the new set, policy and
+// edge, then retires the old set once the requests that hold it are
+// done. A request in flight finishes on the set and edge it started
+// with. A config that does not load, an edge that does not build or a
+// set that does not start is refused, with its diagnostics logged, and
+// the old set and edge keep serving.
 func (g *gateway) reload(ctx context.Context) error {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
@@ -34,10 +36,11 @@ func (g *gateway) reload(ctx context.Context) error {
 	if cfg.Listener != g.cfg.Listener {
 		g.log.Warn("listener settings change only on restart", "address", g.cfg.Listener.Address)
 	}
-	// TODO(lead): rebuild forward auth, routes, cache and limits on
-	// reload; until then an operator who edits them must restart.
-	if !reflect.DeepEqual(cfg.Edge, g.cfg.Edge) {
-		g.log.Warn("forward_auth, route, auth_cache and rate_limit settings change only on restart")
+	edge := g.edgeOf(cfg)
+	built, err := g.srv.BuildEdge(edge)
+	if err != nil {
+		g.log.Error("reload refused", "reason", "edge did not build", "error", err)
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 
 	// The new set outlives the request that asked for it.
@@ -48,7 +51,8 @@ func (g *gateway) reload(ctx context.Context) error {
 	}
 	old := g.cur.swap(set)
 	g.srv.SetPolicy(policyOf(cfg))
-	g.cfg = cfg
+	g.srv.SetEdge(built)
+	g.cfg, g.limits = cfg, edge.Limits
 	if old != nil {
 		g.retire(old, drainTimeout)
 	}

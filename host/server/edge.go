@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/host/authcache"
 	"github.com/gatehouse/gatehouse/host/config"
-	"github.com/gatehouse/gatehouse/host/events"
 	"github.com/gatehouse/gatehouse/host/forward"
 	"github.com/gatehouse/gatehouse/host/openapi"
 	"github.com/gatehouse/gatehouse/host/proxy"
@@ -21,30 +20,34 @@ import (
 // appends the original path to it.
 const ForwardAuthPath = "/v1/forward-auth"
 
-// Edge holds the optional parts in front of real traffic. A zero Edge
-// serves forward auth with the default headers and no rules, events,
-// and no routes, cache or limits.
+// Edge holds the config-driven parts in front of real traffic. A zero
+// Edge serves forward auth with the default headers and no rules, and
+// has no routes, cache or limits.
 type Edge struct {
 	// Forward configures the forward-auth endpoint; Authenticate, Scopes
 	// and Mount are set by the server.
 	Forward forward.Options
 	// Routes are proxied when no API route matches.
 	Routes []proxy.Route
+	// CookieName is the session cookie removed from proxied requests;
+	// empty means the policy's at the time the edge is built.
+	CookieName string
 	// Cache remembers decisions for forward auth and routes; nil is off.
 	Cache *authcache.Cache
-	// Limits limit failed logins and approvals; nil is off.
+	// Limits limit failed logins and approvals; nil is off. Passing the
+	// Guard of the running edge again keeps what it has counted.
 	Limits *ratelimit.Guard
-	// Events receives pairing activity; nil gets a default broker.
-	Events *events.Broker
 }
 
-// EdgeOf builds the Edge that cfg declares.
+// EdgeOf builds the Edge that e declares, with a new cache and new
+// limits.
 func EdgeOf(e config.Edge, cookieName string) Edge {
 	out := Edge{
 		Forward: forward.Options{
 			Headers: forward.Headers{User: e.ForwardAuth.UserHeader, Role: e.ForwardAuth.RoleHeader, Scopes: e.ForwardAuth.ScopesHeader},
 			Realm:   e.ForwardAuth.Realm,
 		},
+		CookieName: cookieName,
 		Cache: authcache.New(authcache.Options{
 			PositiveTTL: e.AuthCache.PositiveTTL, NegativeTTL: e.AuthCache.NegativeTTL,
 			MaxEntries: e.AuthCache.MaxEntries, CookieName: cookieName,
@@ -66,13 +69,19 @@ func EdgeOf(e config.Edge, cookieName string) Edge {
 	return out
 }
 
-// edgeRoutes mounts forward auth, events, the OpenAPI document and the
-// proxied routes.
-func (s *Server) edgeRoutes() {
-	e := &s.opts.Edge
-	if e.Events == nil {
-		e.Events = events.New(events.Options{Logger: s.log.Named("events")})
-	}
+// BuiltEdge is an Edge checked and assembled for serving by BuildEdge.
+// It does not change once built; SetEdge puts it in service whole.
+type BuiltEdge struct {
+	cache   *authcache.Cache
+	forward *forward.Handler
+	proxy   *proxy.Proxy // nil without routes
+	handler http.Handler // the limits, then the proxy or the mux
+}
+
+// BuildEdge checks e and assembles it over the server's API routes. An
+// error names what is wrong; nothing is served until SetEdge.
+func (s *Server) BuildEdge(e Edge) (*BuiltEdge, error) {
+	b := &BuiltEdge{cache: e.Cache}
 	auth := e.Cache.Wrap(s.edgeAuthenticate)
 
 	fo := e.Forward
@@ -80,48 +89,77 @@ func (s *Server) edgeRoutes() {
 	if fo.Logger == nil {
 		fo.Logger = s.log.Named("forward")
 	}
-	fwd, err := forward.New(fo)
-	if err != nil {
-		panic(fmt.Sprintf("server: forward auth options: %v", err))
+	var err error
+	if b.forward, err = forward.New(fo); err != nil {
+		return nil, fmt.Errorf("forward auth: %w", err)
 	}
-	// Literal patterns, so that the OpenAPI test finds them.
-	s.mux.Handle("/v1/forward-auth", fwd)
-	s.mux.Handle("/v1/forward-auth/", fwd)
-	s.mux.HandleFunc("GET /v1/events", s.events)
-	s.mux.Handle("GET /openapi.yaml", openapi.Handler())
 
 	if len(e.Routes) > 0 {
-		px, err := proxy.New(proxy.Options{
+		if e.CookieName == "" {
+			e.CookieName = s.policy.Load().Sessions.CookieName
+		}
+		b.proxy, err = proxy.New(proxy.Options{
 			Routes: e.Routes, Authenticate: auth, Scopes: s.edgeScopes,
-			Headers: fo.Headers, CookieName: s.policy.Load().Sessions.CookieName,
+			Headers: fo.Headers, CookieName: e.CookieName,
 			Logger: s.log.Named("proxy"),
 		})
 		if err != nil {
-			panic(fmt.Sprintf("server: routes: %v", err))
+			return nil, fmt.Errorf("routes: %w", err)
 		}
-		s.proxy = px
 	}
+	b.handler = s.limited(e.Limits, s.proxied(b.proxy))
+	return b, nil
+}
+
+// SetEdge makes b serve the requests that start afterwards. A request in
+// flight finishes on the edge it started on; a route that b lacks is not
+// served to any request that starts after SetEdge returns.
+func (s *Server) SetEdge(b *BuiltEdge) { s.edge.Store(b) }
+
+// edgeKey carries the request's BuiltEdge in its context.
+type edgeKey struct{}
+
+// withEdge returns r holding the edge in service now; r keeps that edge
+// until it is done, whatever SetEdge does meanwhile.
+func (s *Server) withEdge(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), edgeKey{}, s.edge.Load()))
+}
+
+// serveEdge serves r on its edge.
+func serveEdge(w http.ResponseWriter, r *http.Request) {
+	edgeOf(r).handler.ServeHTTP(w, r)
+}
+
+// edgeOf returns the edge r is served on.
+func edgeOf(r *http.Request) *BuiltEdge {
+	return r.Context().Value(edgeKey{}).(*BuiltEdge)
+}
+
+// edgeRoutes mounts forward auth, events and the OpenAPI document.
+func (s *Server) edgeRoutes() {
+	forwardAuth := func(w http.ResponseWriter, r *http.Request) {
+		edgeOf(r).forward.ServeHTTP(w, r)
+	}
+	// Literal patterns, so that the OpenAPI test finds them.
+	s.mux.HandleFunc("/v1/forward-auth", forwardAuth)
+	s.mux.HandleFunc("/v1/forward-auth/", forwardAuth)
+	s.mux.HandleFunc("GET /v1/events", s.events)
+	s.mux.Handle("GET /openapi.yaml", openapi.Handler())
 }
 
 // Close ends what the server runs beside its handlers: open event
 // streams. Call it when the HTTP server shuts down.
-func (s *Server) Close() {
-	if b := s.opts.Edge.Events; b != nil {
-		b.Close()
-	}
-}
+func (s *Server) Close() { s.broker.Close() }
 
-// edge wraps the mux: rate limits for logins, approvals and password
-// guesses anywhere else, then the proxied routes for requests no API
-// route serves.
-func (s *Server) edge(mux http.Handler) http.Handler {
-	g := s.opts.Edge.Limits
+// limited applies the rate limits of g: for logins, approvals and
+// password guesses anywhere else, the last in front of next.
+func (s *Server) limited(g *ratelimit.Guard, next http.Handler) http.Handler {
 	if g == nil {
 		g = &ratelimit.Guard{}
 	}
-	login := ratelimit.Middleware(g.Login, ratelimit.LoginKeys, ratelimit.FailedLogin)(mux)
-	approve := ratelimit.Middleware(g.Approve, ratelimit.ApproveKeys(s.callerID), ratelimit.FailedApproval)(mux)
-	rest := ratelimit.Middleware(g.Login, ratelimit.GuessKeys, ratelimit.FailedLogin)(s.proxied(mux))
+	login := ratelimit.Middleware(g.Login, ratelimit.LoginKeys, ratelimit.FailedLogin)(s.mux)
+	approve := ratelimit.Middleware(g.Approve, ratelimit.ApproveKeys(s.callerID), ratelimit.FailedApproval)(s.mux)
+	rest := ratelimit.Middleware(g.Login, ratelimit.GuessKeys, ratelimit.FailedLogin)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/v1/login":
@@ -134,19 +172,19 @@ func (s *Server) edge(mux http.Handler) http.Handler {
 	})
 }
 
-// proxied serves the proxied routes for requests no API route serves.
-func (s *Server) proxied(mux http.Handler) http.Handler {
-	if s.proxy == nil {
-		return mux
+// proxied serves the routes of px to requests no API route serves.
+func (s *Server) proxied(px *proxy.Proxy) http.Handler {
+	if px == nil {
+		return s.mux
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := s.mux.Handler(r); pattern == "/" || pattern == "" {
-			if _, ok := s.proxy.Match(r); ok {
-				s.proxy.ServeHTTP(w, r)
+			if _, ok := px.Match(r); ok {
+				px.ServeHTTP(w, r)
 				return
 			}
 		}
-		mux.ServeHTTP(w, r)
+		s.mux.ServeHTTP(w, r)
 	})
 }
 
@@ -164,7 +202,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setUser(r, who.Principal.UserID)
-	s.opts.Edge.Events.ServeHTTP(w, r)
+	s.broker.ServeHTTP(w, r)
 }
 
 // whoIs authenticates r with a backend it holds only for the lookup.
@@ -218,10 +256,15 @@ func (s *Server) edgeScopes(role string) []string {
 
 // publish sends a pairing event; a closed broker is logged, not fatal.
 func (s *Server) publish(typ string, data any) {
-	if _, err := s.opts.Edge.Events.Publish(typ, data); err != nil {
+	if _, err := s.broker.Publish(typ, data); err != nil {
 		s.log.Warn("event not published", "type", typ, "error", err)
 	}
 }
 
-// forgetSession drops cached decisions of a session at logout.
-func (s *Server) forgetSession(key string) { s.opts.Edge.Cache.Forget(key) }
+// forgetSession drops the cached decisions of a session at logout, from
+// the edge r started on and from the one in service now, which a reload
+// may have put there meanwhile.
+func (s *Server) forgetSession(r *http.Request, key string) {
+	edgeOf(r).cache.Forget(key)
+	s.edge.Load().cache.Forget(key)
+}

@@ -88,7 +88,11 @@ func newEnv(t *testing.T, edit func(*Options)) *env {
 	if edit != nil {
 		edit(&opts)
 	}
-	ts := httptest.NewServer(New(opts))
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e.url = ts.URL
 	return e

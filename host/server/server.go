@@ -1,17 +1,21 @@
 // Package server is the host's HTTP surface: login and sessions, the
-// pairing API, health, plugin status and metrics. It talks to plugins only
-// through a Backend, which the wiring swaps on reload; every request holds
-// the backend it started with until it is done.
+// pairing API, forward auth, proxied routes, health, plugin status and
+// metrics. It talks to plugins only through a Backend, which the wiring
+// swaps on reload, and serves forward auth, routes, the decision cache
+// and rate limits from an edge that a reload swaps too (SetEdge). Every
+// request holds the backend and the edge it started with until it is
+// done.
 package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/host/config"
-	"github.com/gatehouse/gatehouse/host/proxy"
+	"github.com/gatehouse/gatehouse/host/events"
 	"github.com/gatehouse/gatehouse/host/supervisor"
 	"github.com/gatehouse/gatehouse/plugin"
 	"github.com/hashicorp/go-hclog"
@@ -68,9 +72,12 @@ type Options struct {
 	// Reload applies the config file again; nil disables the reload
 	// route.
 	Reload func(ctx context.Context) error
-	// Edge holds forward auth, routes, the auth cache, rate limits and
-	// events (edge.go).
+	// Edge holds forward auth, routes, the auth cache and rate limits
+	// (edge.go); SetEdge replaces it.
 	Edge Edge
+	// Events receives pairing activity for the server's whole life;
+	// nil gets a default broker.
+	Events *events.Broker
 }
 
 // Defaults of the HTTP surface.
@@ -85,14 +92,16 @@ type Server struct {
 	opts    Options
 	log     hclog.Logger
 	policy  atomic.Pointer[Policy]
+	edge    atomic.Pointer[BuiltEdge]
+	broker  *events.Broker
 	mux     *http.ServeMux
 	metrics *httpMetrics
 	handler http.Handler
-	proxy   *proxy.Proxy
 }
 
-// New returns a Server with its routes registered.
-func New(opts Options) *Server {
+// New returns a Server with its routes registered, or an error when
+// opts.Edge does not build.
+func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -103,21 +112,30 @@ func New(opts Options) *Server {
 		reg := prometheus.NewRegistry()
 		opts.Registerer, opts.Gatherer = reg, reg
 	}
+	if opts.Events == nil {
+		opts.Events = events.New(events.Options{Logger: opts.Logger.Named("events")})
+	}
 	s := &Server{
 		opts:    opts,
 		log:     opts.Logger,
+		broker:  opts.Events,
 		mux:     http.NewServeMux(),
 		metrics: newHTTPMetrics(opts.Registerer),
 	}
 	s.SetPolicy(opts.Policy)
 	s.routes()
-	s.handler = s.observe(s.edge(s.mux))
-	return s
+	b, err := s.BuildEdge(opts.Edge)
+	if err != nil {
+		return nil, fmt.Errorf("edge: %w", err)
+	}
+	s.SetEdge(b)
+	s.handler = s.observe(http.HandlerFunc(serveEdge))
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handler.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, s.withEdge(r))
 }
 
 // SetPolicy replaces the policy; requests that start afterwards use it.

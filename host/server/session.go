@@ -83,7 +83,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *call) error {
 	if _, err := c.backend.Sessions().Delete(r.Context(), c.who.sessionKey); err != nil {
 		return unavailable("session store", err)
 	}
-	s.forgetSession(c.who.sessionKey)
+	s.forgetSession(r, c.who.sessionKey)
 	http.SetCookie(w, &http.Cookie{
 		Name: c.policy.Sessions.CookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode,
