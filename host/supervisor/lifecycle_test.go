@@ -166,7 +166,7 @@ func TestSetFailureNamesEveryBlockAndStopsTheRest(t *testing.T) {
 	if err == nil {
 		t.Fatal("StartSet() = nil error, want failures")
 	}
-	for _, want := range []string{"auth.bad1", "session.bad2", `gatehouse-plugin-missing" not found`} {
+	for _, want := range []string{"auth.bad1", "session.bad2", `gatehouse-plugin-missing" does not exist`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("StartSet() = %v, want it to mention %q", err, want)
 		}
