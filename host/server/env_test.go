@@ -50,6 +50,7 @@ func (s stubAuth) Check(context.Context, *plugin.CheckRequest) (plugin.CheckResu
 type env struct {
 	t        *testing.T
 	url      string
+	srv      *Server
 	backend  *backend
 	logs     *syncBuffer
 	tokens   *tokens.Auth
@@ -92,6 +93,7 @@ func newEnv(t *testing.T, edit func(*Options)) *env {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	e.srv = srv
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e.url = ts.URL
