@@ -85,8 +85,11 @@ func (a *Auth) searchThenBind(ctx context.Context, sv *server, login, password s
 	}
 	defer bl.release(&fault)
 	if len(entries) != 1 {
-		// Equal cost: an unknown user costs a bind like a known one.
-		a.bindAs(bl.c, a.dummyDN, password)
+		// Equal cost: an unknown user costs a bind like a known one. A
+		// broken connection is a fault here as it would be there.
+		if _, fault = a.bindAs(bl.c, a.dummyDN, password); fault != nil {
+			return p, "", fault
+		}
 		return p, entryCount(len(entries)), nil
 	}
 	return a.bindAndRead(sl.c, bl.c, entries[0], login, password)
