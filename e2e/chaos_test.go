@@ -30,7 +30,7 @@ const (
 	retryFor       = 15 * time.Second
 )
 
-// chaosKeys are the plugin blocks of baseConfig, killed in this order.
+// chaosKeys are the plugin blocks of testenv.TokenSQLiteConfig, killed in this order.
 var chaosKeys = []string{"auth.tokens", "pairing.sqlite", "session.sqlite"}
 
 // TestChaosPluginKillsUnderLoad SIGKILLs the auth, pairing and session

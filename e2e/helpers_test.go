@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -17,30 +16,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/gatehouse/gatehouse/plugins/token-auth/tokens"
 )
-
-// baseConfig is token auth and SQLite, data in the host's directory.
-const baseConfig = `
-auth "tokens" {
-  plugin = "token-auth"
-  config {
-    tokens_file = %q
-  }
-}
-
-pairing "sqlite" {
-  plugin = "sqlite"
-  config {
-    path = "{{.Dir}}/gatehouse.db"
-  }
-}
-
-session "sqlite" {
-  plugin = "sqlite"
-  config {
-    path = "{{.Dir}}/gatehouse.db"
-  }
-}
-`
 
 // world is a running host with one token per role.
 type world struct {
@@ -62,7 +37,7 @@ func startWorld(t *testing.T) *world {
 	return w
 }
 
-func (w *world) config() string { return fmt.Sprintf(baseConfig, w.tokens) }
+func (w *world) config() string { return testenv.TokenSQLiteConfig(w.tokens) }
 
 func mint(t *testing.T, file, user, role string) string {
 	t.Helper()

@@ -14,8 +14,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
-// edgeConfig is ldap-auth then token-auth, with forward-auth rules, a
-// proxied route and a short decision cache.
+// edgeConfig is ldap-auth, then token-auth and SQLite
+// (testenv.TokenSQLiteConfig), with forward-auth rules, a proxied route
+// and a short decision cache.
 const edgeConfig = `
 auth "ldap" {
   plugin = "ldap-auth"
@@ -26,27 +27,6 @@ auth "ldap" {
     user_dn     = "ou=people,dc=example,dc=org"
     group_dn    = "ou=groups,dc=example,dc=org"
     group_roles = { ops = "operator", legacy = "user" }
-  }
-}
-
-auth "tokens" {
-  plugin = "token-auth"
-  config {
-    tokens_file = %q
-  }
-}
-
-pairing "sqlite" {
-  plugin = "sqlite"
-  config {
-    path = "{{.Dir}}/gatehouse.db"
-  }
-}
-
-session "sqlite" {
-  plugin = "sqlite"
-  config {
-    path = "{{.Dir}}/gatehouse.db"
   }
 }
 
@@ -69,33 +49,6 @@ auth_cache {
 }
 `
 
-// nginxConf asks Gatehouse about every request before it proxies it.
-const nginxConf = `
-server {
-	listen {{.Listen}};
-
-	location = /_gatehouse {
-		internal;
-		proxy_pass {{.Vars.host}}/v1/forward-auth;
-		proxy_pass_request_body off;
-		proxy_set_header Content-Length "";
-		proxy_set_header X-Original-URI $request_uri;
-		proxy_set_header X-Original-Method $request_method;
-	}
-
-	location / {
-		auth_request /_gatehouse;
-		auth_request_set $gh_user $upstream_http_x_gatehouse_user;
-		auth_request_set $gh_role $upstream_http_x_gatehouse_role;
-		auth_request_set $gh_scopes $upstream_http_x_gatehouse_scopes;
-		proxy_set_header X-Gatehouse-User $gh_user;
-		proxy_set_header X-Gatehouse-Role $gh_role;
-		proxy_set_header X-Gatehouse-Scopes $gh_scopes;
-		proxy_pass {{.Vars.upstream}};
-	}
-}
-`
-
 // edgeWorld is slapd, the host, an echo upstream and nginx.
 type edgeWorld struct {
 	host    *testenv.Host
@@ -109,8 +62,8 @@ func startEdge(t *testing.T) *edgeWorld {
 	up := echoUpstream(t)
 	tokensFile := filepath.Join(t.TempDir(), "tokens.jsonl")
 	w := &edgeWorld{channel: mint(t, tokensFile, "telegram-adapter", "channel")}
-	w.host = testenv.StartHost(t, fmt.Sprintf(edgeConfig, d.URL, tokensFile, up), "LDAP_BIND_PASSWORD=pw-service")
-	w.nginx = testenv.StartNginx(t, nginxConf, map[string]string{"host": w.host.URL, "upstream": up})
+	w.host = testenv.StartHost(t, fmt.Sprintf(edgeConfig, d.URL, up)+testenv.TokenSQLiteConfig(tokensFile), "LDAP_BIND_PASSWORD=pw-service")
+	w.nginx = testenv.StartNginx(t, testenv.NginxAuthRequest, map[string]string{"auth": w.host.URL, "upstream": up})
 	return w
 }
 

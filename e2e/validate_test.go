@@ -16,7 +16,7 @@ import (
 func TestValidate(t *testing.T) {
 	plugins := testenv.PluginDir(testenv.BuildBinaries(t))
 	good := fmt.Sprintf("plugin_dir = %q\n", plugins) +
-		strings.ReplaceAll(fmt.Sprintf(baseConfig, "tokens.json"), "{{.Dir}}", "data")
+		strings.ReplaceAll(testenv.TokenSQLiteConfig("tokens.json"), "{{.Dir}}", "data")
 	tests := []struct {
 		name   string
 		config string

@@ -10,35 +10,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
-// nginxAuthConf puts auth_request in front of an upstream. The identity
-// headers are set with proxy_set_header, which also drops the client's
-// headers of the same names.
-const nginxAuthConf = `
-server {
-	listen {{.Listen}};
-
-	location = /_gatehouse {
-		internal;
-		proxy_pass {{.Vars.auth}}/v1/forward-auth;
-		proxy_pass_request_body off;
-		proxy_set_header Content-Length "";
-		proxy_set_header X-Original-URI $request_uri;
-		proxy_set_header X-Original-Method $request_method;
-	}
-
-	location / {
-		auth_request /_gatehouse;
-		auth_request_set $gh_user $upstream_http_x_gatehouse_user;
-		auth_request_set $gh_role $upstream_http_x_gatehouse_role;
-		auth_request_set $gh_scopes $upstream_http_x_gatehouse_scopes;
-		proxy_set_header X-Gatehouse-User $gh_user;
-		proxy_set_header X-Gatehouse-Role $gh_role;
-		proxy_set_header X-Gatehouse-Scopes $gh_scopes;
-		proxy_pass {{.Vars.upstream}};
-	}
-}
-`
-
 // echoUpstream answers with the request headers it received, as JSON.
 func echoUpstream(t *testing.T) *httptest.Server {
 	t.Helper()
@@ -59,7 +30,7 @@ func TestNginxAuthRequest(t *testing.T) {
 	auth := httptest.NewServer(h)
 	t.Cleanup(auth.Close)
 	up := echoUpstream(t)
-	ngx := testenv.StartNginx(t, nginxAuthConf, map[string]string{"auth": auth.URL, "upstream": up.URL})
+	ngx := testenv.StartNginx(t, testenv.NginxAuthRequest, map[string]string{"auth": auth.URL, "upstream": up.URL})
 
 	tests := []struct {
 		name       string

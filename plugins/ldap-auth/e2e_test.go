@@ -16,7 +16,8 @@ import (
 	"github.com/gatehouse/gatehouse/plugins/token-auth/tokens"
 )
 
-// e2eConfig puts ldap-auth first and token-auth second in the auth chain.
+// e2eConfig puts ldap-auth first in the auth chain; token-auth and
+// SQLite (testenv.TokenSQLiteConfig) follow.
 const e2eConfig = `
 auth "ldap" {
   plugin = "ldap-auth"
@@ -36,27 +37,6 @@ auth "ldap" {
     request_timeout = "5s"
   }
 }
-
-auth "tokens" {
-  plugin = "token-auth"
-  config {
-    tokens_file = "%s"
-  }
-}
-
-pairing "sqlite" {
-  plugin = "sqlite"
-  config {
-    path = "{{.Dir}}/gatehouse.db"
-  }
-}
-
-session "sqlite" {
-  plugin = "sqlite"
-  config {
-    path = "{{.Dir}}/gatehouse.db"
-  }
-}
 `
 
 func TestEndToEnd(t *testing.T) {
@@ -66,7 +46,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("mint channel token: %v", err)
 	}
-	cfg := fmt.Sprintf(e2eConfig, d.URL, d.CAFile, tokensFile)
+	cfg := fmt.Sprintf(e2eConfig, d.URL, d.CAFile)+testenv.TokenSQLiteConfig(tokensFile)
 	h := testenv.StartHost(t, cfg, "LDAP_BIND_PASSWORD=pw-service")
 
 	// A channel adapter, authenticated by token-auth after ldap-auth
