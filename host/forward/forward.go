@@ -157,7 +157,7 @@ func (h *Handler) Original(r *http.Request) (req *plugin.CheckRequest, known boo
 		if err != nil {
 			return nil, false, fmt.Errorf("parse %q: %w", uri, plugin.ErrInvalid)
 		}
-		p = cleanPath(u.Path)
+		p = CleanPath(u.Path)
 	}
 
 	return &plugin.CheckRequest{

@@ -109,7 +109,7 @@ type Rule struct {
 // applies, whatever its prefix: an unknown path gets the strictest answer.
 func Required(rules []Rule, host, p string, pathKnown bool) []string {
 	host = normalHost(host)
-	p = cleanPath(p)
+	p = CleanPath(p)
 	var out []string
 	for _, r := range rules {
 		if !MatchHost(r.Host, host) {
@@ -171,9 +171,10 @@ func normalHost(host string) string {
 	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
-// cleanPath resolves dot segments and doubled slashes the way a proxy
-// does before it routes, so "/public/../admin" is judged as "/admin".
-func cleanPath(p string) string {
+// CleanPath resolves dot segments and doubled slashes the way a proxy
+// does before it routes, keeping a trailing slash, so "/public/../admin"
+// is judged as "/admin".
+func CleanPath(p string) string {
 	if p == "" {
 		return "/"
 	}

@@ -121,7 +121,7 @@ func check(rt Route) error {
 // Match returns the route for r: among the routes whose host matches,
 // the one with the longest matching prefix.
 func (p *Proxy) Match(r *http.Request) (Route, bool) {
-	rt := p.match(r.Host, cleanPath(r.URL.Path))
+	rt := p.match(r.Host, forward.CleanPath(r.URL.Path))
 	if rt == nil {
 		return Route{}, false
 	}
@@ -144,7 +144,7 @@ func (p *Proxy) match(host, path string) *route {
 // ServeHTTP authenticates r, checks the scopes of its route and forwards
 // it. A request no route matches gets 404.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt := p.match(r.Host, cleanPath(r.URL.Path))
+	rt := p.match(r.Host, forward.CleanPath(r.URL.Path))
 	if rt == nil {
 		apierr.Write(w, http.StatusNotFound, apierr.CodeNotFound, "no route for this request")
 		return
@@ -187,7 +187,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, rt *route, err error) {
 func checkRequest(r *http.Request) *plugin.CheckRequest {
 	return &plugin.CheckRequest{
 		Method:     r.Method,
-		Path:       cleanPath(r.URL.Path),
+		Path:       forward.CleanPath(r.URL.Path),
 		Host:       r.Host,
 		Header:     r.Header.Clone(),
 		RemoteAddr: r.RemoteAddr,

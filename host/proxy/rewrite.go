@@ -6,9 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"path"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/host/forward"
 	"github.com/gatehouse/gatehouse/host/internal/apierr"
 	"github.com/gatehouse/gatehouse/plugin"
 )
@@ -40,7 +40,7 @@ func (p *Proxy) reverseProxy(rt Route) *httputil.ReverseProxy {
 // identity header with the real ones.
 func (p *Proxy) rewrite(rt Route, pr *httputil.ProxyRequest) {
 	out := pr.Out
-	out.URL.Path = cleanPath(out.URL.Path)
+	out.URL.Path = forward.CleanPath(out.URL.Path)
 	out.URL.RawPath = ""
 	if rt.StripPrefix && rt.Prefix != "" {
 		out.URL.Path = "/" + strings.TrimLeft(strings.TrimPrefix(out.URL.Path, strings.TrimSuffix(rt.Prefix, "/")), "/")
@@ -90,20 +90,4 @@ func (p *Proxy) fail(rt Route, w http.ResponseWriter, r *http.Request, err error
 	p.o.Logger.Warn("proxy: upstream failed", "route", rt.Name, "upstream", rt.Upstream.Redacted(), "error", err)
 	apierr.Write(w, http.StatusBadGateway, apierr.CodeBadGateway,
 		"the upstream service of route "+rt.Name+" is unreachable or answered badly")
-}
-
-// cleanPath resolves dot segments and doubled slashes, keeping a
-// trailing slash.
-func cleanPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	if p[0] != '/' {
-		p = "/" + p
-	}
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c
 }

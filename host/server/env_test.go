@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/testenv"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -168,23 +168,8 @@ func codeOf(t *testing.T, raw []byte) string {
 	return eb.Error.Code
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer captures log output; see testenv.SyncBuffer.
+type syncBuffer = testenv.SyncBuffer
 
 // basicAuth admits any Basic credential as its user and records what it
 // saw; requests without one get OutcomeNoCredential. ldap-auth is the real

@@ -46,7 +46,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("mint channel token: %v", err)
 	}
-	cfg := fmt.Sprintf(e2eConfig, d.URL, d.CAFile)+testenv.TokenSQLiteConfig(tokensFile)
+	cfg := fmt.Sprintf(e2eConfig, d.URL, d.CAFile) + testenv.TokenSQLiteConfig(tokensFile)
 	h := testenv.StartHost(t, cfg, "LDAP_BIND_PASSWORD=pw-service")
 
 	// A channel adapter, authenticated by token-auth after ldap-auth

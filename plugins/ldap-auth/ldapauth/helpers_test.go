@@ -1,10 +1,8 @@
 package ldapauth
 
 import (
-	"bytes"
 	"encoding/base64"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/testenv"
@@ -52,23 +50,8 @@ func searchConfig(d *testenv.Slapd) Config {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer captures log output; see testenv.SyncBuffer.
+type syncBuffer = testenv.SyncBuffer
 
 // newAuth builds an Auth from c with its log captured, and closes it at
 // the end of the test.
