@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ var (
 	listenerSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "address"}, {Name: "max_body_bytes"}, {Name: "max_header_bytes"},
 		{Name: "read_timeout"}, {Name: "write_timeout"}, {Name: "idle_timeout"},
+		{Name: "trusted_proxies"},
 	}}
 	sessionsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "ttl"}, {Name: "cookie_name"}, {Name: "cookie_secure"},
@@ -61,6 +63,33 @@ func (d *decoder) listener(b *hcl.Block) {
 	d.setDuration(attrs["read_timeout"], &l.ReadTimeout)
 	d.setDuration(attrs["write_timeout"], &l.WriteTimeout)
 	d.setDuration(attrs["idle_timeout"], &l.IdleTimeout)
+	if a := attrs["trusted_proxies"]; a != nil {
+		l.TrustedProxies = d.prefixes(a)
+	}
+}
+
+// prefixes decodes a list of CIDR prefixes or single addresses.
+func (d *decoder) prefixes(a *hcl.Attribute) []netip.Prefix {
+	v, ok := d.value(a, cty.List(cty.String))
+	if !ok || v.IsNull() {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, e := range v.AsValueSlice() {
+		s := e.AsString()
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				d.errorf(a.Expr.Range(), "Invalid address",
+					"%q is neither an address nor a CIDR prefix such as \"10.0.0.0/8\".", s)
+				continue
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }
 
 // sessions decodes the host's session settings.

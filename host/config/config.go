@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,17 @@ type Listener struct {
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For header names the
+	// client, for rate limits and the address plugins see.
+	TrustedProxies []netip.Prefix
+}
+
+// Equal reports whether l and o are the same settings.
+func (l Listener) Equal(o Listener) bool {
+	return l.Address == o.Address && l.MaxBodyBytes == o.MaxBodyBytes &&
+		l.MaxHeaderBytes == o.MaxHeaderBytes && l.ReadTimeout == o.ReadTimeout &&
+		l.WriteTimeout == o.WriteTimeout && l.IdleTimeout == o.IdleTimeout &&
+		slices.Equal(l.TrustedProxies, o.TrustedProxies)
 }
 
 // SessionSettings says how the host mints session tokens.

@@ -85,7 +85,8 @@ func Run(ctx context.Context, opts Options) error {
 	edge := g.edgeOf(cfg)
 	g.srv, err = server.New(server.Options{
 		Source: &g.cur, Policy: policyOf(cfg), MaxBodyBytes: cfg.Listener.MaxBodyBytes,
-		Logger: g.log.Named("http"), Registerer: reg, Gatherer: reg, Reload: g.reload,
+		TrustedProxies: cfg.Listener.TrustedProxies,
+		Logger:         g.log.Named("http"), Registerer: reg, Gatherer: reg, Reload: g.reload,
 		Edge: edge,
 	})
 	if err != nil {

@@ -33,7 +33,7 @@ func (g *gateway) reload(ctx context.Context) error {
 		g.log.Error("reload refused", "reason", "invalid config", "diagnostics", text)
 		return fmt.Errorf("%w:\n%s", ErrInvalidConfig, text)
 	}
-	if cfg.Listener != g.cfg.Listener {
+	if !cfg.Listener.Equal(g.cfg.Listener) {
 		g.log.Warn("listener settings change only on restart", "address", g.cfg.Listener.Address)
 	}
 	edge := g.edgeOf(cfg)

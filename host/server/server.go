@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -78,6 +79,9 @@ type Options struct {
 	// Events receives pairing activity for the server's whole life;
 	// nil gets a default broker.
 	Events *events.Broker
+	// TrustedProxies are the peers whose X-Forwarded-For names the
+	// client; see clientAddr.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults of the HTTP surface.
@@ -135,7 +139,7 @@ func New(opts Options) (*Server, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handler.ServeHTTP(w, s.withEdge(r))
+	s.handler.ServeHTTP(w, s.withEdge(clientAddr(r, s.opts.TrustedProxies)))
 }
 
 // SetPolicy replaces the policy; requests that start afterwards use it.

@@ -6,6 +6,7 @@ listener "https" {
   address        = "127.0.0.1:8443"
   read_timeout   = "5 seconds"
   max_body_bytes = -1
+  trusted_proxies = ["10.0.0.0/8", "proxy.internal"]
 }
 
 sessions {

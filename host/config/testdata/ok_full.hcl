@@ -8,6 +8,7 @@ listener "http" {
   read_timeout     = "10s"
   write_timeout    = "20s"
   idle_timeout     = "1m"
+  trusted_proxies  = ["127.0.0.1", "10.0.0.0/8", "2001:db8::/32"]
 }
 
 sessions {
