@@ -4,15 +4,9 @@ package testenv
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -58,6 +52,8 @@ type Slapd struct {
 	ClientKeyFile  string
 	PID            int
 	Dir            string
+
+	serverCertFile, serverKeyFile string
 }
 
 // StartSlapd generates a slapd.conf in a temporary directory, loads
@@ -164,9 +160,9 @@ moduleload back_mdb
 moduleload ppolicy
 moduleload memberof
 
-TLSCACertificateFile {{.Dir}}/ca.pem
-TLSCertificateFile {{.Dir}}/server.pem
-TLSCertificateKeyFile {{.Dir}}/server-key.pem
+TLSCACertificateFile {{.CAFile}}
+TLSCertificateFile {{.ServerCertFile}}
+TLSCertificateKeyFile {{.ServerKeyFile}}
 TLSVerifyClient allow
 
 database monitor
@@ -190,8 +186,12 @@ func writeSlapdConf(t testing.TB, s *Slapd) string {
 	if err := os.Mkdir(filepath.Join(s.Dir, "db"), 0o700); err != nil {
 		t.Fatalf("slapd db dir: %v", err)
 	}
+	data := struct {
+		*Slapd
+		ServerCertFile, ServerKeyFile string
+	}{s, s.serverCertFile, s.serverKeyFile}
 	var b bytes.Buffer
-	if err := slapdConf.Execute(&b, s); err != nil {
+	if err := slapdConf.Execute(&b, data); err != nil {
 		t.Fatalf("slapd.conf: %v", err)
 	}
 	path := filepath.Join(s.Dir, "slapd.conf")
@@ -211,83 +211,14 @@ func slapadd(t testing.TB, conf, ldif string) {
 	}
 }
 
-// writeSlapdCerts generates the test CA, the server certificate and a
-// client certificate, all as PEM files in s.Dir.
+// writeSlapdCerts makes a CA for this test alone, a server certificate
+// for 127.0.0.1 and localhost and a client certificate, both signed by it.
 func writeSlapdCerts(t testing.TB, s *Slapd) {
 	t.Helper()
-	caKey := slapdNewKey(t)
-	caTmpl := &x509.Certificate{
-		SerialNumber:          slapdSerial(t),
-		Subject:               pkix.Name{CommonName: "gatehouse test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	caDER := slapdSign(t, caTmpl, caTmpl, caKey, caKey)
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatalf("parse test CA: %v", err)
-	}
-	s.CAFile = filepath.Join(s.Dir, "ca.pem")
-	slapdWritePEM(t, s.CAFile, "CERTIFICATE", caDER)
-
-	leaf := func(name string, usage x509.ExtKeyUsage) {
-		key := slapdNewKey(t)
-		tmpl := &x509.Certificate{
-			SerialNumber: slapdSerial(t),
-			Subject:      pkix.Name{CommonName: name},
-			NotBefore:    time.Now().Add(-time.Hour),
-			NotAfter:     time.Now().Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-			DNSNames:     []string{"localhost"},
-			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		}
-		slapdWritePEM(t, filepath.Join(s.Dir, name+".pem"), "CERTIFICATE", slapdSign(t, tmpl, ca, key, caKey))
-		der, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			t.Fatalf("marshal %s key: %v", name, err)
-		}
-		slapdWritePEM(t, filepath.Join(s.Dir, name+"-key.pem"), "PRIVATE KEY", der)
-	}
-	leaf("server", x509.ExtKeyUsageServerAuth)
-	leaf("client", x509.ExtKeyUsageClientAuth)
-	s.ClientCertFile = filepath.Join(s.Dir, "client.pem")
-	s.ClientKeyFile = filepath.Join(s.Dir, "client-key.pem")
-}
-
-func slapdNewKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	return k
-}
-
-func slapdSign(t testing.TB, tmpl, parent *x509.Certificate, key, parentKey *ecdsa.PrivateKey) []byte {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatalf("sign certificate %s: %v", tmpl.Subject.CommonName, err)
-	}
-	return der
-}
-
-func slapdSerial(t testing.TB) *big.Int {
-	t.Helper()
-	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		t.Fatalf("serial: %v", err)
-	}
-	return n
-}
-
-func slapdWritePEM(t testing.TB, path, kind string, der []byte) {
-	t.Helper()
-	slapdWriteFile(t, path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}))
+	ca := NewCA(t)
+	s.CAFile = ca.CertFile
+	s.serverCertFile, s.serverKeyFile = ca.Issue(t, "localhost", "127.0.0.1")
+	s.ClientCertFile, s.ClientKeyFile = ca.Issue(t, "localhost", "127.0.0.1")
 }
 
 func slapdWriteFile(t testing.TB, path string, data []byte) {
