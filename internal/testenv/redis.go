@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -40,6 +42,13 @@ type RedisOptions struct {
 	// that data survives Stop and Restart.
 	Persist bool
 
+	// TLS makes the server speak TLS only, with plain TCP turned off: its
+	// certificate names 127.0.0.1 and localhost and is signed by Redis.CA,
+	// a CA made for this server alone. ClientAuth also makes the server
+	// demand a client certificate signed by that CA.
+	TLS        bool
+	ClientAuth bool
+
 	// cluster turns on cluster mode; set by StartRedisCluster.
 	cluster bool
 }
@@ -52,15 +61,25 @@ type Redis struct {
 	// Dir holds the config and the log.
 	Dir string
 	PID int
+	// CA signed the server certificate when RedisOptions.TLS is set; its
+	// Issue makes client certificates the server accepts. Nil otherwise.
+	CA *CA
+	// ClientCertFile and ClientKeyFile are a client certificate signed by
+	// CA, set with RedisOptions.TLS; the helpers present it themselves.
+	ClientCertFile string
+	ClientKeyFile  string
 
 	conf   string
-	args   []string // after the config file, e.g. --sentinel
+	args   []string    // after the config file, e.g. --sentinel
+	tls    *tls.Config // the helpers' own client config; nil without TLS
 	cmd    *exec.Cmd
+	output *bytes.Buffer // stdout and stderr; read only once exited
 	exited chan struct{}
 }
 
 // StartRedis starts redis-server on a free loopback port, without
-// persistence unless opts.Persist, and stops it when the test ends.
+// persistence unless opts.Persist and over TLS only with opts.TLS, and
+// stops it when the test ends.
 func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
 	if _, err := os.Stat(RedisServerBinary); err != nil {
@@ -70,7 +89,12 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	port, busPort := redisFreePorts(t)
 	r.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	r.conf = filepath.Join(r.Dir, "redis.conf")
-	if err := os.WriteFile(r.conf, []byte(redisConfig(r.Dir, port, busPort, opts)), 0o600); err != nil {
+	conf := redisConfig(r.Dir, port, busPort, opts)
+	if opts.TLS {
+		// port 0 below overrides the plain port above.
+		conf += r.setUpTLS(t, port, opts.ClientAuth)
+	}
+	if err := os.WriteFile(r.conf, []byte(conf), 0o600); err != nil {
 		t.Fatalf("write redis config: %v", err)
 	}
 
@@ -113,6 +137,9 @@ func redisConfig(dir string, port, busPort int, opts RedisOptions) string {
 func (r *Redis) start() error {
 	r.cmd = exec.Command(RedisServerBinary, append([]string{r.conf}, r.args...)...)
 	r.cmd.Dir = r.Dir
+	// Config errors go to stderr before the log file is open.
+	r.output = new(bytes.Buffer)
+	r.cmd.Stdout, r.cmd.Stderr = r.output, r.output
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := r.cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
@@ -132,10 +159,10 @@ func (r *Redis) waitReady() error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-r.exited:
-			return fmt.Errorf("redis-server exited before it was ready; log:\n%s", r.Log())
+			return fmt.Errorf("redis-server exited before it was ready:\n%s%s", r.output, r.Log())
 		default:
 		}
-		if redisPing(r.Addr) == nil {
+		if r.ping() == nil {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -143,9 +170,10 @@ func (r *Redis) waitReady() error {
 	return fmt.Errorf("redis-server on %s not ready after %v; log:\n%s", r.Addr, redisReadyTimeout, r.Log())
 }
 
-// redisPing speaks just enough RESP to send PING as the default user.
-func redisPing(addr string) error {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
+// ping speaks just enough RESP to send PING as the default user, over
+// TLS when the server speaks it.
+func (r *Redis) ping() error {
+	conn, err := r.dial()
 	if err != nil {
 		return err
 	}
@@ -218,7 +246,8 @@ func (r *Redis) Log() string {
 // its output.
 func (r *Redis) CLI(args ...string) (string, error) {
 	host, port, _ := net.SplitHostPort(r.Addr)
-	cmd := exec.Command(RedisCLIBinary, append([]string{"-h", host, "-p", port}, args...)...)
+	base := append([]string{"-h", host, "-p", port}, r.cliTLSArgs()...)
+	cmd := exec.Command(RedisCLIBinary, append(base, args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("redis-cli %s: %v: %s", strings.Join(args, " "), err, out)
