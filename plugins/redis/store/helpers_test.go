@@ -20,6 +20,8 @@ type backend struct {
 	addrs []string
 	// user and password log the store in as a restricted ACL user.
 	user, password string
+	// tls is the tls block of the store configs; nil for plain TCP.
+	tls *TLS
 	// admin inspects the whole keyspace as the default user.
 	admin redis.UniversalClient
 }
@@ -64,12 +66,17 @@ func newBackend(t *testing.T, name string, addrs []string, user, password string
 // config returns a store config on b with a prefix of its own under
 // aclPrefix, so tests sharing a server never see each other's keys.
 func (b backend) config(t testing.TB) Config {
-	return Config{
+	cfg := Config{
 		Addresses: b.addrs,
 		Username:  b.user,
 		Password:  b.password,
 		KeyPrefix: aclPrefix + randomHex(t) + ":",
 	}
+	if b.tls != nil {
+		tls := *b.tls
+		cfg.TLS = &tls
+	}
+	return cfg
 }
 
 // open opens a store with cfg and closes it when the test ends.

@@ -32,10 +32,12 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,13 +102,18 @@ func (s *Store) Close() error {
 func (s *Store) ping(ctx context.Context) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		if isAuthError(err) {
-			return fmt.Errorf("redis refused the credentials: %v: %w", err, plugin.ErrUnauthenticated)
-		}
-		return s.fail(ctx, "ping", err)
+	err := s.rdb.Ping(ctx).Err()
+	switch {
+	case err == nil:
+		return nil
+	case isAuthError(err):
+		return fmt.Errorf("redis refused the credentials: %v: %w", err, plugin.ErrUnauthenticated)
+	case isClientCertRefused(err):
+		return fmt.Errorf("redis refused the client certificate: %v: %w", err, plugin.ErrUnauthenticated)
+	case isServerCertRejected(err):
+		return fmt.Errorf("redis server certificate not trusted: %v: %w", err, plugin.ErrUnavailable)
 	}
-	return nil
+	return s.fail(ctx, "ping", err)
 }
 
 // bound derives the context of one call: the caller's deadline or the
@@ -163,6 +170,26 @@ func isAuthError(err error) bool {
 	msg := rerr.Error()
 	return strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOAUTH") ||
 		strings.HasPrefix(msg, "NOPERM")
+}
+
+// isClientCertRefused reports whether Redis ended the TLS handshake with
+// an alert about the certificate the store presented, or about its lack
+// of one. The store has already verified the server by then, so the
+// alert concerns the client side.
+func isClientCertRefused(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" {
+		return false
+	}
+	msg := op.Err.Error()
+	return strings.Contains(msg, "certificate") || strings.Contains(msg, "access denied")
+}
+
+// isServerCertRejected reports whether the store refused the server's
+// certificate: unknown CA, wrong name, expired.
+func isServerCertRejected(err error) bool {
+	var verr *tls.CertificateVerificationError
+	return errors.As(err, &verr)
 }
 
 // keys names the store's keys; see the package doc for the layout.
