@@ -119,7 +119,9 @@ func newCertKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func signCert(t testing.TB, tmpl, parent *x509.Certificate, pub *ecdsa.PublicKey, parentKey *ecdsa.PrivateKey) []byte {
+// signCert signs tmpl for pub with parent's key and returns the DER.
+func signCert(t testing.TB, tmpl, parent *x509.Certificate,
+	pub *ecdsa.PublicKey, parentKey *ecdsa.PrivateKey) []byte {
 	t.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
 	if err != nil {

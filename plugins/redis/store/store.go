@@ -64,8 +64,9 @@ var (
 )
 
 // Open checks cfg, connects and pings Redis. It fails with ErrInvalid for
-// a bad config, ErrUnauthenticated when Redis refuses the credentials and
-// ErrUnavailable when Redis cannot be reached.
+// a bad config, ErrUnauthenticated when Redis refuses the credentials or
+// the client certificate, and ErrUnavailable when Redis cannot be reached
+// or its certificate does not verify.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	opts, set, err := cfg.resolve()
 	if err != nil {
