@@ -27,9 +27,9 @@ func tlsOnly(t *testing.T, clientAuth bool) (backend, *testenv.Redis) {
 	return b, r
 }
 
-// TestConformanceTLS runs the kit against a TLS-only redis-server that
-// trusts the store through the test CA, after checking that the server
-// really refuses plain TCP.
+// TestConformanceTLS runs the kit against a TLS-only redis-server whose
+// certificate the store trusts through the test CA, after checking that
+// the server really refuses plain TCP.
 func TestConformanceTLS(t *testing.T) {
 	b, _ := tlsOnly(t, false)
 	plain := b.config(t)
