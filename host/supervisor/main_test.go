@@ -103,10 +103,16 @@ func start(t *testing.T, b *config.PluginBlock, o supervisor.Options) *superviso
 	return p
 }
 
-// eventually polls cond until it holds or a generous deadline passes.
+// waitBound bounds every wait of eventually; it only avoids hangs. It is
+// large because of TestHostileOutput: the race-instrumented host takes
+// some 15 s of CPU to read 64 MiB of plugin stderr on an idle machine,
+// and more when `make test` runs other packages beside it.
+const waitBound = 2 * time.Minute
+
+// eventually polls cond until it holds or waitBound passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(waitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting: %s", what)
