@@ -188,7 +188,7 @@ func bindCount(t *testing.T, d *testenv.Slapd) int {
 func bindsSince(t *testing.T, d *testenv.Slapd, before int) int {
 	t.Helper()
 	n := bindCount(t, d) - before
-	for deadline := time.Now().Add(2 * time.Second); n == 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(10 * time.Second); n == 0 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 		n = bindCount(t, d) - before
 	}
