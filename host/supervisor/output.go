@@ -117,10 +117,13 @@ type lineReader struct {
 	partial []byte // current line, for the log
 	cut     bool   // dropping the rest of an overlong line
 	passed  int    // bytes of the current line passed on
+
+	ended chan struct{} // closed once Read has reached the end of f
+	end   sync.Once
 }
 
 func newLineReader(f *os.File, log *outputLog) *lineReader {
-	return &lineReader{f: f, log: log, raw: make([]byte, 32<<10)}
+	return &lineReader{f: f, log: log, raw: make([]byte, 32<<10), ended: make(chan struct{})}
 }
 
 // Read implements io.Reader.
@@ -133,6 +136,9 @@ func (r *lineReader) Read(p []byte) (int, error) {
 				err = io.EOF
 			}
 			r.flush()
+			if r.ended != nil {
+				r.end.Do(func() { close(r.ended) })
+			}
 			return 0, err
 		}
 	}

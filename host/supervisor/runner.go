@@ -17,10 +17,10 @@ import (
 	"github.com/hashicorp/go-plugin/runner"
 )
 
-// drainDelay is how long the host keeps reading a plugin's pipes after
-// the plugin exited, before it closes them under any descendant that
-// still holds them open.
-const drainDelay = 200 * time.Millisecond
+// drainTimeout bounds how long the host keeps reading a plugin's pipes
+// after the plugin exited, before it closes them under any descendant
+// that still holds them open. Pipes that end sooner end the wait sooner.
+const drainTimeout = 2 * time.Second
 
 // procRunner runs one plugin process for go-plugin. Unlike go-plugin's
 // own runner it starts the process in its own process group (and PID
@@ -74,8 +74,9 @@ func (r *procRunner) Start(context.Context) error {
 	return nil
 }
 
-// reap waits for the process, kills what is left of its group and, after
-// a short drain, closes the pipes so go-plugin's readers end.
+// reap waits for the process, kills what is left of its group and, once
+// its output is read to the end (or drainTimeout has passed), closes the
+// pipes so go-plugin's readers end.
 func (r *procRunner) reap() {
 	err := r.cmd.Wait()
 	// Members keep the group id in use, so it cannot have been reused.
@@ -83,8 +84,23 @@ func (r *procRunner) reap() {
 	r.waitErr = err
 	r.gone.Store(true)
 	close(r.exited)
-	time.Sleep(drainDelay)
+	r.drained(drainTimeout)
 	closeAll(r.stdoutR, r.stderrR)
+}
+
+// drained waits until both output readers have read their pipes to the
+// end, or timeout has passed, and reports which.
+func (r *procRunner) drained(timeout time.Duration) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for _, lr := range []*lineReader{r.stdout, r.stderr} {
+		select {
+		case <-lr.ended:
+		case <-t.C:
+			return false
+		}
+	}
+	return true
 }
 
 // killGroup sends SIGKILL to the plugin's process group, unless the

@@ -112,8 +112,8 @@ func (p *Plugin) exitReason(in *instance) error {
 	if r.waitErr != nil {
 		how = "exited: " + r.waitErr.Error()
 	}
-	// Give the readers a moment to record the last lines.
-	time.Sleep(drainDelay)
+	// Let the readers record the last lines before quoting them.
+	r.drained(drainTimeout)
 	if fatal := p.out.lastFatal(); fatal != "" {
 		how += "; " + fatal
 	}
