@@ -127,27 +127,6 @@ func startEdgeWorld(t *testing.T, edge string) *world {
 	return w
 }
 
-// startCalls keeps four clients making calls until stopped.
-func startCalls(t *testing.T, calls []func() (int, error)) *loadGen {
-	l := &loadGen{done: make(chan struct{})}
-	for i := range 4 {
-		l.wg.Go(func() {
-			for n := i; ; n++ {
-				select {
-				case <-l.done:
-					return
-				default:
-				}
-				code, err := calls[n%len(calls)]()
-				l.record(code, err)
-			}
-		})
-	}
-	t.Cleanup(l.halt)
-	l.progress(t)
-	return l
-}
-
 // wrongLogin sends POST /v1/login with a wrong Basic password and
 // returns the status.
 func (w *world) wrongLogin(t *testing.T) int {

@@ -75,9 +75,10 @@ type loadGen struct {
 	first    string // first failure
 }
 
+// startLoad keeps four clients asking is-paired, who-am-I and opening a
+// request until stopped.
 func startLoad(t *testing.T, w *world, session string) *loadGen {
-	l := &loadGen{done: make(chan struct{})}
-	calls := []func() (int, error){
+	return startCalls(t, []func() (int, error){
 		func() (int, error) {
 			return w.status("GET", "/v1/pairing/status?channel_type=load&channel_id=1", w.channel, nil)
 		},
@@ -86,7 +87,12 @@ func startLoad(t *testing.T, w *world, session string) *loadGen {
 			return w.status("POST", "/v1/pairing/requests", w.channel,
 				server.OpenRequest{ChannelType: "load", ChannelID: "1"})
 		},
-	}
+	})
+}
+
+// startCalls keeps four clients making calls until stopped.
+func startCalls(t *testing.T, calls []func() (int, error)) *loadGen {
+	l := &loadGen{done: make(chan struct{})}
 	for i := range 4 {
 		l.wg.Go(func() {
 			for n := i; ; n++ {
@@ -100,7 +106,7 @@ func startLoad(t *testing.T, w *world, session string) *loadGen {
 			}
 		})
 	}
-	t.Cleanup(func() { l.halt() })
+	t.Cleanup(l.halt)
 	l.progress(t)
 	return l
 }
