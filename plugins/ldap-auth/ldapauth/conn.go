@@ -173,13 +173,3 @@ func (s *settings) tlsConfig() (*tls.Config, error) {
 	}
 	return c, nil
 }
-
-// isServerFault reports whether err says the server, not the credential,
-// is at fault, so that the next URL should be tried.
-func isServerFault(err error) bool {
-	var le *ldap.Error
-	if errors.As(err, &le) {
-		return le.ResultCode != ldap.LDAPResultInvalidCredentials
-	}
-	return err != nil
-}
